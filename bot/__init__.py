@@ -1,0 +1,3 @@
+"""Youth pathway navigator: the domain package (pure Python, no Rasa imports)."""
+
+__version__ = "0.1.0"

