@@ -1,0 +1,1 @@
+"""Rasa SDK actions: thin adapters from tracker slots to the ``bot`` package."""

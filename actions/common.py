@@ -1,0 +1,52 @@
+"""Helpers shared by the action modules: reading slots and building buttons."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Tracker
+
+SKIPPED = "skipped"
+
+
+def slot_age(tracker: Tracker) -> Optional[int]:
+    """The remembered age, or None if unknown or skipped."""
+    value = tracker.get_slot("age")
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def slot_point(tracker: Tracker) -> tuple:
+    """(latitude, longitude) from slots, or (None, None)."""
+    lat, lon = tracker.get_slot("latitude"), tracker.get_slot("longitude")
+    if lat is None or lon is None:
+        return None, None
+    return float(lat), float(lon)
+
+
+def place_label(tracker: Tracker) -> Optional[str]:
+    """The place name to show in result headers."""
+    loc = tracker.get_slot("location")
+    return None if loc in (None, SKIPPED) else str(loc)
+
+
+def latest_text(tracker: Tracker) -> str:
+    """The latest user message text ('' for none)."""
+    return (tracker.latest_message or {}).get("text") or ""
+
+
+def latest_intent(tracker: Tracker) -> str:
+    """The latest user intent name ('' for none)."""
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
+
+
+def button(title: str, payload: str) -> Dict[str, Any]:
+    """A Rasa button."""
+    return {"title": title, "payload": payload}
+
+
+def detail_buttons(count: int, start: int = 0) -> List[Dict[str, Any]]:
+    """Buttons for "tell me more" about each shown result."""
+    return [button(f"More about {start + i + 1}",
+                   f'/ask_detail{{"result_number":"{start + i + 1}"}}') for i in range(count)]

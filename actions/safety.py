@@ -1,0 +1,34 @@
+"""Crisis support: helplines first, an urgent flag for a human, then a gentle next step."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import latest_text, slot_age
+from bot.navigator import get_navigator
+from bot.safety import assess
+
+
+class ActionCrisisSupport(Action):
+    """Reply to a message that signals risk to life or abuse."""
+
+    def name(self) -> Text:
+        return "action_crisis_support"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        nav = get_navigator()
+        categories = assess(latest_text(tracker)).categories
+        age = slot_age(tracker)
+        under_18 = age is not None and age < 18
+        dispatcher.utter_message(text="I'm really glad you told me. You deserve to be safe and "
+                                      "to get support right now.")
+        dispatcher.utter_message(text=nav.crisis_text(categories, under_18=under_18))
+        dispatcher.utter_message(text="I've flagged this so a youth worker sees it as a priority. "
+                                      "I'm still here - you can keep talking to me.")
+        nav.raise_alert(tracker.sender_id, categories or ("model",))
+        # Close any open question: the conversation continues gently, without a form.
+        return [ActiveLoop(None), SlotSet("requested_slot", None)]

@@ -1,0 +1,301 @@
+"""Finding services: needs → (form: place, age) → results → more → detail."""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import (SKIPPED, button, detail_buttons, latest_intent, latest_text,
+                            place_label, slot_age, slot_point)
+from bot.navigator import get_navigator
+from bot.needs import detect_needs
+from bot.parsing import parse_age, pick_result
+from bot.render import detail_text, need_phrase, results_text, secondary_text
+
+logger = logging.getLogger(__name__)
+
+# Intents that mean "this message is my answer to your question".
+ANSWER_INTENTS = {"inform", "skip", "nlu_fallback", "out_of_scope", "request_more", "ask_detail"}
+MENU = [button("Somewhere to stay", "/need_housing"), button("Food", "/need_food"),
+        button("Money", "/need_money"), button("Work", "/need_work"),
+        button("Feeling low", "/need_mental_health")]
+
+
+def _metadata_point(tracker: Tracker) -> Optional[Dict[str, Any]]:
+    """Coordinates a channel attached to the latest message (e.g. a shared location)."""
+    meta = (tracker.latest_message or {}).get("metadata") or {}
+    loc = meta.get("location") if isinstance(meta, dict) else None
+    if not isinstance(loc, dict):
+        return None
+    place = get_navigator().place_from_coordinates(loc.get("latitude"), loc.get("longitude"))
+    if not place:
+        return None
+    return {"location": place.name, "latitude": place.latitude, "longitude": place.longitude}
+
+
+class ActionSetNeeds(Action):
+    """Work out which needs the message raised, most urgent first, and start a new search."""
+
+    def name(self) -> Text:
+        return "action_set_needs"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
+        msg = tracker.latest_message or {}
+        needs = detect_needs(msg.get("text") or "", latest_intent(tracker),
+                             msg.get("intent_ranking") or [])
+        if not needs:
+            return []
+        events = [SlotSet("needs", needs), SlotSet("current_need", needs[0]),
+                  SlotSet("result_offset", 0.0), SlotSet("result_ids", [])]
+        point = _metadata_point(tracker)
+        if point:
+            events += [SlotSet(k, v) for k, v in point.items()]
+        return events
+
+
+class ValidateSearchForm(FormValidationAction):
+    """Fill ``location`` and ``age`` from what the user says, validating both."""
+
+    def name(self) -> Text:
+        return "validate_search_form"
+
+    async def extract_location(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                               domain: DomainDict) -> Dict[Text, Any]:
+        if tracker.get_slot("location") is not None or latest_intent(tracker) == "crisis":
+            return {}
+        point = _metadata_point(tracker)
+        if point:
+            return point
+        text, intent = latest_text(tracker), latest_intent(tracker)
+        asked = tracker.get_slot("requested_slot") == "location"
+        if asked and intent == "skip":
+            return {"location": SKIPPED}
+        if text.startswith("/"):
+            return {}
+        place = get_navigator().resolve_place(text, whole_message=asked)
+        if place:
+            return {"location": place.name, "latitude": place.latitude,
+                    "longitude": place.longitude}
+        if asked and intent in ANSWER_INTENTS:
+            dispatcher.utter_message(text="Sorry, I couldn't find that place.")
+            return {"location": None}
+        return {}
+
+    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> List[Dict[Text, Any]]:
+        """Keep the coordinates found with the place: rasa_sdk drops non-form slots here."""
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        if any(e.get("name") == "location" for e in events):
+            events += [SlotSet("latitude", tracker.slots.get("latitude")),
+                       SlotSet("longitude", tracker.slots.get("longitude"))]
+        return events
+
+    async def extract_age(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                          domain: DomainDict) -> Dict[Text, Any]:
+        if tracker.get_slot("age") is not None or latest_intent(tracker) == "crisis":
+            return {}
+        text, intent = latest_text(tracker), latest_intent(tracker)
+        asked = tracker.get_slot("requested_slot") == "age"
+        if asked and intent == "skip":
+            return {"age": SKIPPED}
+        if text.startswith("/"):
+            return {}
+        age = parse_age(text, whole_message_is_answer=asked)
+        if age is not None:
+            return {"age": age}
+        if asked and intent in ANSWER_INTENTS:
+            dispatcher.utter_message(text="Just your age as a number is fine, like 19 - "
+                                          "or say skip.")
+            return {"age": None}
+        return {}
+
+
+class ActionAskLocation(Action):
+    """Ask where the user is (channels may offer a "share location" quick reply)."""
+
+    def name(self) -> Text:
+        return "action_ask_location"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(
+            text="Where are you? A town, area or postcode is fine.",
+            buttons=[button("Skip", "/skip")])
+        return []
+
+
+class ActionAskAge(Action):
+    """Ask the user's age, once: it is remembered for later searches."""
+
+    def name(self) -> Text:
+        return "action_ask_age"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(text="How old are you? It helps me show services you can "
+                                      "use. I'll only ask once.",
+                                 buttons=[button("Skip", "/skip")])
+        return []
+
+
+class ActionSearchServices(Action):
+    """Show the best services for the most urgent need, and one each for the others."""
+
+    def name(self) -> Text:
+        return "action_search_services"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
+        return show_results(dispatcher, tracker)
+
+
+def show_results(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
+    """Run the search for the tracker's needs and present it; returns slot events."""
+    nav = get_navigator()
+    needs = list(tracker.get_slot("needs") or [])
+    primary = tracker.get_slot("current_need") or (needs[0] if needs else None)
+    if not primary:
+        dispatcher.utter_message(text="What would you like me to look for?", buttons=MENU)
+        return []
+    lat, lon = slot_point(tracker)
+    age = slot_age(tracker)
+    place = place_label(tracker)
+    page = nav.search([primary], lat, lon, age)
+    note = ""
+    if not page.results and lat is not None:
+        page = _wider(nav, primary, lat, lon, age)
+        note = "I couldn't find anything close by, so these are further away. "
+    if not page.results:
+        dispatcher.utter_message(
+            text=f"I'm sorry - I couldn't find {need_phrase(primary)} services"
+                 f"{' near ' + place if place else ''} that fit you. A youth worker may know "
+                 f"more options. You could also try another area or another kind of help.",
+            buttons=MENU)
+        return [SlotSet("result_ids", []), SlotSet("result_offset", 0.0)]
+    text = note + results_text(primary, page.results, 0, page.total, place)
+    buttons = detail_buttons(len(page.results))
+    if page.total > len(page.results):
+        buttons.append(button("Show more", "/request_more"))
+    dispatcher.utter_message(text=text, buttons=buttons)
+    for other in [n for n in needs if n != primary][:2]:
+        extra = nav.search([other], lat, lon, age, limit=1)
+        if extra.results:
+            dispatcher.utter_message(text=secondary_text(other, extra.results[0]),
+                                     buttons=[button(f"More {need_phrase(other)} help",
+                                                     f"/need_{other}")])
+    return [SlotSet("result_ids", [r.id for r in page.results]), SlotSet("result_offset", 0.0)]
+
+
+def _wider(nav, need: str, lat: float, lon: float, age: Optional[int]):
+    """Same search without the radius limit: the nearest services, however far."""
+    from dataclasses import replace
+
+    wide = replace(nav, settings=replace(nav.settings, search_radius_km=20000))
+    return wide.search([need], lat, lon, age)
+
+
+class ActionMoreResults(Action):
+    """The next page of results for the current need."""
+
+    def name(self) -> Text:
+        return "action_more_results"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
+        need = tracker.get_slot("current_need")
+        shown = list(tracker.get_slot("result_ids") or [])
+        if not need:
+            dispatcher.utter_message(text="Tell me what you need and I'll find some places.",
+                                     buttons=MENU)
+            return []
+        lat, lon = slot_point(tracker)
+        page = get_navigator().search([need], lat, lon, slot_age(tracker), offset=len(shown))
+        if not page.results:
+            dispatcher.utter_message(
+                text=f"That's everything I have for {need_phrase(need)}"
+                     f"{' near ' + place_label(tracker) if place_label(tracker) else ''}. "
+                     f"You can ask about any of them by number, or ask for something else.",
+                buttons=detail_buttons(min(len(shown), 3)))
+            return []
+        text = results_text(need, page.results, len(shown), page.total, place_label(tracker))
+        buttons = detail_buttons(len(page.results), start=len(shown))
+        if page.total > len(shown) + len(page.results):
+            buttons.append(button("Show more", "/request_more"))
+        dispatcher.utter_message(text=text, buttons=buttons)
+        return [SlotSet("result_ids", shown + [r.id for r in page.results]),
+                SlotSet("result_offset", float(len(shown)))]
+
+
+class ActionServiceDetail(Action):
+    """Everything about one of the results the user has seen."""
+
+    def name(self) -> Text:
+        return "action_service_detail"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
+        entity = next(tracker.get_latest_entity_values("result_number"), None)
+        show_detail(dispatcher, tracker, latest_text(tracker), entity)
+        return [SlotSet("result_number", None)]
+
+
+def show_detail(dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
+                entity: Optional[str] = None) -> None:
+    """Present the result the user picked (by number, ordinal or name) in full."""
+    ids = list(tracker.get_slot("result_ids") or [])
+    if not ids:
+        dispatcher.utter_message(text="I haven't shown you any services yet. "
+                                      "What do you need help with?", buttons=MENU)
+        return
+    nav = get_navigator()
+    lat, lon = slot_point(tracker)
+    services = [nav.service(sid, lat, lon) for sid in ids]
+    names = [svc.name if svc else "" for svc in services]
+    index = pick_result(text, names, entity)
+    if index is None or services[index] is None:
+        listing = "\n".join(f"{i + 1}. {n}" for i, n in enumerate(names) if n)
+        dispatcher.utter_message(text=f"Which one do you mean?\n{listing}",
+                                 buttons=detail_buttons(len(ids)))
+        return
+    dispatcher.utter_message(text=detail_text(services[index]))
+
+
+class ActionUpdateSearch(Action):
+    """A place or age given outside a question: remember it and refresh the search."""
+
+    def name(self) -> Text:
+        return "action_update_search"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
+        text = latest_text(tracker)
+        shown = tracker.get_slot("result_ids") or []
+        if text.strip().isdigit() and 1 <= int(text.strip()) <= len(shown):
+            show_detail(dispatcher, tracker, text)  # "2" right after a list means result 2
+            return []
+        events: List[Dict[Text, Any]] = []
+        point = _metadata_point(tracker)
+        place = None if point else get_navigator().resolve_place(text, whole_message=True)
+        if point:
+            events += [SlotSet(k, v) for k, v in point.items()]
+        elif place:
+            events += [SlotSet("location", place.name), SlotSet("latitude", place.latitude),
+                       SlotSet("longitude", place.longitude)]
+        age = parse_age(text, whole_message_is_answer=not (place or point))
+        if age is not None:
+            events.append(SlotSet("age", age))
+        if not events:
+            dispatcher.utter_message(text="Sorry, I didn't catch that. Tell me a town or "
+                                          "postcode, or what you need help with.", buttons=MENU)
+            return []
+        if not tracker.get_slot("current_need"):
+            dispatcher.utter_message(text="Thanks, got it. What do you need help with?",
+                                     buttons=MENU)
+            return events
+        tracker.slots.update({e["name"]: e["value"] for e in events})
+        return events + show_results(dispatcher, tracker)

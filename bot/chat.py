@@ -1,0 +1,59 @@
+"""A terminal chat client for the Rasa REST channel (``navigator chat``)."""
+from __future__ import annotations
+
+import json
+import sys
+import urllib.error
+import urllib.request
+import uuid
+from typing import Any, Dict, List, Optional, TextIO
+
+
+def send(rasa_url: str, sender: str, message: str, timeout: float = 30.0,
+         metadata: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]:
+    """Send one message through the REST channel; the bot's replies."""
+    body = {"sender": sender, "message": message}
+    if metadata:
+        body["metadata"] = metadata
+    req = urllib.request.Request(f"{rasa_url}/webhooks/rest/webhook",
+                                 data=json.dumps(body).encode("utf-8"),
+                                 headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(req, timeout=timeout) as resp:
+        return json.loads(resp.read().decode("utf-8") or "[]")
+
+
+def render(replies: List[Dict[str, Any]], out: TextIO) -> List[Dict[str, Any]]:
+    """Print replies; return the buttons offered (numbered from 1)."""
+    buttons: List[Dict[str, Any]] = []
+    for r in replies:
+        if r.get("text"):
+            out.write("\nBot: " + r["text"].replace("\n", "\n     ") + "\n")
+        for b in r.get("buttons") or []:
+            buttons.append(b)
+            out.write(f"     [{len(buttons)}] {b.get('title')}\n")
+    return buttons
+
+
+def chat(rasa_url: str, sender: Optional[str] = None, inp: TextIO = sys.stdin,
+         out: TextIO = sys.stdout) -> int:
+    """Read lines, send them, print answers. A number picks a button. Ctrl-D/"/quit" ends."""
+    sender = sender or f"local-{uuid.uuid4().hex[:12]}"
+    out.write("Chat with the youth pathway navigator. Type /quit to leave.\n")
+    buttons: List[Dict[str, Any]] = []
+    while True:
+        out.write("\nYou: ")
+        out.flush()
+        line = inp.readline()
+        if not line:
+            return 0
+        text = line.strip()
+        if not text:
+            continue
+        if text in ("/quit", "/exit"):
+            return 0
+        if text.isdigit() and 1 <= int(text) <= len(buttons):
+            text = buttons[int(text) - 1]["payload"]
+        try:
+            buttons = render(send(rasa_url, sender, text), out)
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            out.write(f"\n[could not reach the navigator: {exc}]\n")

@@ -1,0 +1,151 @@
+"""``navigator``: operations for the youth pathway navigator.
+
+    navigator db upgrade          migrate the app database to the latest schema
+    navigator load-sample         load the bundled sample directory (idempotent)
+    navigator import FILE         load an HSDS 3.0 JSON service list
+    navigator setup               db upgrade + load the sample directory if the DB is empty
+    navigator train [--force]     train the Rasa model (skipped when the data is unchanged)
+    navigator serve               start the action server and the Rasa server (no chat)
+    navigator chat                chat in the terminal with a running server
+    navigator run                 setup + train + serve + chat; Ctrl-C stops everything
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+from bot.settings import PROJECT_ROOT, SettingsError, get_settings
+
+logger = logging.getLogger("navigator")
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def cmd_db_upgrade(_args) -> int:
+    from bot.migrate import upgrade
+
+    upgrade()
+    print("database is at the latest schema")
+    return 0
+
+
+def _load(path: Path) -> int:
+    from bot.db import session_factory
+    from bot.directory.loader import ImportFileError, load_file
+
+    try:
+        report = load_file(session_factory(), path)
+    except ImportFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(report.summary())
+    for rid, reason in report.skipped[:50]:
+        print(f"  skipped {rid}: {reason}")
+    if len(report.skipped) > 50:
+        print(f"  ... and {len(report.skipped) - 50} more")
+    return 0
+
+
+def cmd_load_sample(_args) -> int:
+    from bot.directory.loader import sample_directory_path
+
+    return _load(sample_directory_path())
+
+
+def cmd_import(args) -> int:
+    return _load(Path(args.file))
+
+
+def cmd_setup(_args) -> int:
+    from bot.db import session_factory
+    from bot.directory.loader import sample_directory_path, service_count
+    from bot.migrate import upgrade
+
+    upgrade()
+    with session_factory()() as s:
+        empty = service_count(s) == 0
+    if empty:
+        return _load(sample_directory_path())
+    print("directory already has services; not loading the sample")
+    return 0
+
+
+def cmd_train(args) -> int:
+    from bot.process import train
+
+    return train(force=args.force)
+
+
+def cmd_serve(_args) -> int:
+    from bot.process import serve
+
+    return serve(get_settings())
+
+
+def cmd_chat(args) -> int:
+    from bot.chat import chat
+
+    return chat(get_settings().rasa_url, sender=args.sender)
+
+
+def cmd_run(args) -> int:
+    from bot.process import run_with_chat
+
+    rc = cmd_setup(args)
+    if rc:
+        return rc
+    rc = cmd_train(argparse.Namespace(force=False))
+    if rc:
+        return rc
+    return run_with_chat(get_settings())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests)."""
+    p = argparse.ArgumentParser(prog="navigator", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    db = sub.add_parser("db", help="database operations")
+    dbsub = db.add_subparsers(dest="db_command", required=True)
+    dbsub.add_parser("upgrade", help="migrate to the latest schema").set_defaults(func=cmd_db_upgrade)
+    sub.add_parser("load-sample", help="load the bundled sample directory").set_defaults(
+        func=cmd_load_sample)
+    imp = sub.add_parser("import", help="load an HSDS 3.0 JSON service list")
+    imp.add_argument("file")
+    imp.set_defaults(func=cmd_import)
+    sub.add_parser("setup", help="migrate and load the sample if empty").set_defaults(
+        func=cmd_setup)
+    tr = sub.add_parser("train", help="train the Rasa model if the data changed")
+    tr.add_argument("--force", action="store_true", help="train even if nothing changed")
+    tr.set_defaults(func=cmd_train)
+    sub.add_parser("serve", help="start the action server and Rasa server").set_defaults(
+        func=cmd_serve)
+    ch = sub.add_parser("chat", help="chat with a running server in the terminal")
+    ch.add_argument("--sender", default=None, help="conversation id (default: random)")
+    ch.set_defaults(func=cmd_chat)
+    sub.add_parser("run", help="setup, train, serve and chat").set_defaults(func=cmd_run,
+                                                                          sender=None)
+    return p
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Entry point of the ``navigator`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = get_settings()
+    except SettingsError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    _setup_logging(settings.log_level)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""The navigator's use cases, as the chat actions (and later the API) call them.
+
+One :class:`Navigator` per process, built lazily from settings; every method opens its own
+short transaction, so the action server stays stateless.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Optional, Sequence, Tuple
+
+from sqlalchemy.orm import sessionmaker
+
+from bot import safety
+from bot.db import session_factory
+from bot.directory import search as search_mod
+from bot.models import SafeguardingAlert
+from bot.places import Place, PlaceResolver, coordinates_place
+from bot.settings import Settings, get_settings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Navigator:
+    """Directory search, place resolution and safeguarding flags over one database."""
+
+    settings: Settings
+    sessions: sessionmaker
+
+    def resolve_place(self, text: str, whole_message: bool) -> Optional[Place]:
+        """Resolve a reply to "where are you?" (``whole_message``) or a place inside a message."""
+        with self.sessions() as s:
+            lookup, names = search_mod.directory_lookup(s)
+            resolver = PlaceResolver(self.settings.country_code, lookup, names)
+            return resolver.resolve(text) if whole_message else resolver.find_in_text(text)
+
+    @staticmethod
+    def place_from_coordinates(lat: object, lon: object) -> Optional[Place]:
+        """Channel-provided coordinates (e.g. a shared location), validated."""
+        return coordinates_place(lat, lon)
+
+    def search(self, needs: Sequence[str], latitude: Optional[float], longitude: Optional[float],
+               age: Optional[int], offset: int = 0, limit: Optional[int] = None,
+               open_now: bool = False, now: Optional[datetime] = None) -> search_mod.SearchPage:
+        """Search the directory for ``needs`` near a point, for a user of ``age``."""
+        q = search_mod.SearchQuery(needs=list(needs), latitude=latitude, longitude=longitude,
+                                   age=age, open_now=open_now,
+                                   radius_km=self.settings.search_radius_km,
+                                   limit=limit or self.settings.results_per_page, offset=offset)
+        with self.sessions() as s:
+            return search_mod.search(s, q, now=now, tz=self.settings.timezone)
+
+    def service(self, service_id: str, latitude: Optional[float] = None,
+                longitude: Optional[float] = None) -> Optional[search_mod.ServiceResult]:
+        """One service in full."""
+        with self.sessions() as s:
+            return search_mod.get_service(s, service_id, latitude, longitude,
+                                          tz=self.settings.timezone)
+
+    def raise_alert(self, sender_key: str, categories: Tuple[str, ...]) -> None:
+        """Record an urgent safeguarding flag for a human. Never raises: safety text comes first."""
+        try:
+            with self.sessions() as s, s.begin():
+                s.add(SafeguardingAlert(sender_key=sender_key[:128],
+                                        categories=",".join(categories) or "unspecified"))
+            logger.warning("urgent safeguarding alert raised (categories=%s)",
+                           ",".join(categories) or "unspecified")
+        except Exception:  # the user must still get crisis support if the DB is down
+            logger.exception("could not store safeguarding alert")
+
+    def crisis_text(self, categories: Tuple[str, ...], under_18: bool = False) -> str:
+        """Helplines for the deployment's region."""
+        return safety.crisis_message(self.settings.region, categories, under_18=under_18)
+
+
+@lru_cache(maxsize=1)
+def get_navigator() -> Navigator:
+    """The process-wide navigator (created on first use, not at import)."""
+    settings = get_settings()
+    return Navigator(settings, session_factory(settings.database_url))

@@ -1,0 +1,182 @@
+"""Starting and stopping the navigator's processes (Rasa server, action server).
+
+Rasa runs as child processes of the ``navigator`` CLI, so this module never imports Rasa.
+SIGTERM/SIGINT stop every child cleanly.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from bot.settings import PROJECT_ROOT, Settings, get_settings
+
+logger = logging.getLogger(__name__)
+
+
+def _bin(name: str) -> str:
+    """A console script from the running interpreter's environment."""
+    return str(Path(sys.executable).with_name(name))
+
+
+def child_env(settings: Settings) -> Dict[str, str]:
+    """Environment for Rasa and the action server (read by endpoints.yml)."""
+    env = dict(os.environ)
+    env.update({
+        "DATABASE_URL": settings.database_url,
+        "ACTION_ENDPOINT_URL": settings.action_endpoint_url,
+        "TRACKER_DB": settings.tracker_db,
+        "SANIC_HOST": settings.action_host,
+        "PYTHONUNBUFFERED": "1",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "RASA_TELEMETRY_ENABLED": "false",
+    })
+    Path(settings.tracker_db).parent.mkdir(parents=True, exist_ok=True)
+    return env
+
+
+def train(force: bool = False, settings: Optional[Settings] = None) -> int:
+    """``rasa train``; Rasa itself skips training when data and config are unchanged."""
+    settings = settings or get_settings()
+    cmd = [_bin("rasa"), "train", "--out", settings.model_dir]
+    if force:
+        cmd.append("--force")
+    logger.info("training the model (skipped by Rasa if nothing changed)")
+    return subprocess.call(cmd, cwd=PROJECT_ROOT, env=child_env(settings))
+
+
+def commands(settings: Settings) -> Dict[str, List[str]]:
+    """The command line of each process ``serve`` starts."""
+    return {
+        "actions": [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
+                    "-p", str(settings.action_port)],
+        "rasa": [_bin("rasa"), "run", "--enable-api", "-i", settings.rasa_host,
+                 "-p", str(settings.rasa_port), "--model", settings.model_dir,
+                 "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
+    }
+
+
+def wait_ready(url: str, timeout: float = 180.0, procs: Optional[List[subprocess.Popen]] = None
+               ) -> bool:
+    """Poll ``url`` until it answers 200 or ``timeout`` passes (False if a child died)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if procs and any(p.poll() is not None for p in procs):
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200:
+                    return True
+        except (urllib.error.URLError, ConnectionError, OSError):
+            pass
+        time.sleep(0.5)
+    return False
+
+
+class Processes:
+    """The action server and Rasa server as children, stopped together."""
+
+    def __init__(self, settings: Settings, log_dir: Optional[Path] = None) -> None:
+        self.settings = settings
+        self.log_dir = log_dir
+        self.procs: Dict[str, subprocess.Popen] = {}
+        self._stopping = threading.Event()
+
+    def start(self) -> None:
+        env = child_env(self.settings)
+        for name, cmd in commands(self.settings).items():
+            out = None
+            if self.log_dir:
+                self.log_dir.mkdir(parents=True, exist_ok=True)
+                out = open(self.log_dir / f"{name}.log", "ab")
+            self.procs[name] = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=out,
+                                                stderr=subprocess.STDOUT if out else None,
+                                                start_new_session=True)
+            logger.info("started %s (pid %s)", name, self.procs[name].pid)
+
+    def wait_ready(self, timeout: float = 240.0) -> bool:
+        procs = list(self.procs.values())
+        s = self.settings
+        return (wait_ready(f"http://{s.action_host}:{s.action_port}/health", timeout, procs)
+                and wait_ready(f"{s.rasa_url}/status", timeout, procs))
+
+    def stop(self, timeout: float = 15.0) -> None:
+        self._stopping.set()
+        for p in self.procs.values():
+            if p.poll() is None:
+                try:
+                    os.killpg(p.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        deadline = time.monotonic() + timeout
+        for name, p in self.procs.items():
+            try:
+                p.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                logger.warning("%s did not stop in time; killing it", name)
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+        logger.info("all processes stopped")
+
+    def first_exit(self) -> Optional[int]:
+        """Block until any child exits (or stop() is called); its return code."""
+        while not self._stopping.is_set():
+            for name, p in self.procs.items():
+                rc = p.poll()
+                if rc is not None:
+                    logger.error("%s exited with code %s", name, rc)
+                    return rc
+            time.sleep(0.5)
+        return None
+
+
+def _install_signal_handlers(procs: Processes) -> None:
+    def handler(signum, _frame):
+        logger.info("received signal %s, stopping", signum)
+        procs._stopping.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+def serve(settings: Settings) -> int:
+    """Start every process and run until SIGTERM/SIGINT or a child fails."""
+    procs = Processes(settings)
+    _install_signal_handlers(procs)
+    procs.start()
+    try:
+        if procs.wait_ready():
+            logger.info("ready: Rasa on %s, actions on port %s", settings.rasa_url,
+                        settings.action_port)
+        rc = procs.first_exit()
+    finally:
+        procs.stop()
+    return 0 if rc is None else (rc or 1)
+
+
+def run_with_chat(settings: Settings) -> int:
+    """Start every process (logs to var/logs), chat in the terminal, stop all on exit."""
+    from bot.chat import chat
+
+    procs = Processes(settings, log_dir=PROJECT_ROOT / "var" / "logs")
+    procs.start()
+    try:
+        print("Starting the navigator (logs in var/logs/) ...", flush=True)
+        if not procs.wait_ready():
+            print("The servers did not start; see var/logs/rasa.log and var/logs/actions.log",
+                  file=sys.stderr)
+            return 1
+        return chat(settings.rasa_url)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        print("\nStopping ...", flush=True)
+        procs.stop()
