@@ -49,9 +49,10 @@ def parse_age(text: str, whole_message_is_answer: bool = False) -> Optional[int]
     return value
 
 
-_ORDINALS = {"first": 1, "1st": 1, "one": 1, "second": 2, "2nd": 2, "two": 2, "third": 3,
-             "3rd": 3, "three": 3, "fourth": 4, "4th": 4, "four": 4, "fifth": 5, "5th": 5,
-             "five": 5, "sixth": 6, "6th": 6, "six": 6}
+# Ordinals are checked before cardinals: "the second one" means 2, not 1.
+_ORDINALS = [("first", 1), ("1st", 1), ("second", 2), ("2nd", 2), ("third", 3), ("3rd", 3),
+             ("fourth", 4), ("4th", 4), ("fifth", 5), ("5th", 5), ("sixth", 6), ("6th", 6),
+             ("two", 2), ("three", 3), ("four", 4), ("five", 5), ("six", 6), ("one", 1)]
 
 
 def pick_result(text: str, names: Sequence[str], entity: Optional[str] = None) -> Optional[int]:
@@ -71,7 +72,7 @@ def pick_result(text: str, names: Sequence[str], entity: Optional[str] = None) -
         m = re.search(r"\b(\d{1,2})\b", t)
         if m and 1 <= int(m.group(1)) <= count:
             return int(m.group(1)) - 1
-        for word, n in _ORDINALS.items():
+        for word, n in _ORDINALS:
             if re.search(rf"\b{word}\b", t) and n <= count:
                 return n - 1
     tokens = set(re.findall(r"[a-z]{4,}", (text or "").lower())) - {

@@ -1,0 +1,146 @@
+"""Search actions with real Tracker/CollectingDispatcher objects over a temporary DB."""
+from datetime import datetime
+
+from actions.safety import ActionCrisisSupport
+from actions.search import (ActionMoreResults, ActionSearchServices, ActionServiceDetail,
+                            ActionSetNeeds, ActionUpdateSearch, ValidateSearchForm)
+from bot.models import SafeguardingAlert
+from sqlalchemy import select
+
+from tests.actions.helpers import run, slots_of, tracker
+
+LEEDS = {"location": "Leeds", "latitude": 53.7997, "longitude": -1.5492}
+
+
+def test_set_needs_orders_by_urgency(navigator):
+    events, _ = run(ActionSetNeeds(), tracker("homeless and broke", "need_housing"))
+    s = slots_of(events)
+    assert s["needs"][:2] == ["housing", "money"] and s["current_need"] == "housing"
+    assert s["result_ids"] == []
+
+
+def test_set_needs_takes_channel_coordinates(navigator):
+    events, _ = run(ActionSetNeeds(), tracker("need food", "need_food",
+                                              metadata={"location": {"latitude": 53.38,
+                                                                     "longitude": -1.47}}))
+    s = slots_of(events)
+    assert s["latitude"] == 53.38 and s["location"] == "your location"
+
+
+def test_form_fills_place_with_coordinates(navigator):
+    trk = tracker("Leeds", "inform", slots={"requested_slot": "location"},
+                  active_loop="search_form")
+    events, msgs = run(ValidateSearchForm(), trk)
+    s = slots_of(events)
+    assert s["location"] == "Leeds" and abs(s["latitude"] - 53.8) < 0.1 and s["longitude"]
+    assert not msgs
+
+
+def test_form_unknown_place_asks_again(navigator):
+    trk = tracker("asdfgh", "nlu_fallback", slots={"requested_slot": "location"},
+                  active_loop="search_form")
+    events, msgs = run(ValidateSearchForm(), trk)
+    assert slots_of(events)["location"] is None
+    assert "couldn't find that place" in msgs[0]["text"]
+
+
+def test_form_rejects_crisis_so_crisis_rule_runs(navigator):
+    trk = tracker("i'm in leeds and i want to die", "crisis",
+                  slots={"requested_slot": "location"}, active_loop="search_form")
+    events, msgs = run(ValidateSearchForm(), trk)
+    assert "location" not in slots_of(events) and not msgs
+
+
+def test_form_skip_and_age(navigator):
+    events, _ = run(ValidateSearchForm(), tracker("skip", "skip", slots={
+        "requested_slot": "location"}, active_loop="search_form"))
+    assert slots_of(events)["location"] == "skipped"
+    events, _ = run(ValidateSearchForm(), tracker("19", "inform", slots={
+        "requested_slot": "age", "location": "Leeds"}, active_loop="search_form"))
+    assert slots_of(events)["age"] == 19
+
+
+def test_first_message_fills_both(navigator):
+    events, _ = run(ValidateSearchForm(), tracker("I'm 19 and homeless in Leeds",
+                                                  "need_housing", active_loop="search_form"))
+    s = slots_of(events)
+    assert s["age"] == 19 and s["location"] == "Leeds"
+
+
+def test_search_shows_three_nearest_age_eligible(navigator):
+    trk = tracker("19", "inform", slots={**LEEDS, "age": 19, "needs": ["housing"],
+                                         "current_need": "housing"})
+    events, msgs = run(ActionSearchServices(), trk)
+    ids = slots_of(events)["result_ids"]
+    assert len(ids) == 3
+    text = msgs[0]["text"]
+    assert text.startswith("Here's somewhere to stay help near Leeds")
+    assert "miles away" in text and "Call 0113" in text
+    assert any(b["payload"] == "/request_more" for b in msgs[0]["buttons"])
+    for sid in ids:
+        svc = navigator.service(sid)
+        assert "housing" in svc.needs
+        assert (svc.minimum_age or 0) <= 19 <= (svc.maximum_age or 200)
+
+
+def test_search_adds_secondary_need(navigator):
+    trk = tracker("x", "inform", slots={**LEEDS, "age": 19, "needs": ["housing", "money"],
+                                        "current_need": "housing"})
+    _, msgs = run(ActionSearchServices(), trk)
+    assert len(msgs) == 2 and "You also mentioned money" in msgs[1]["text"]
+    assert msgs[1]["buttons"][0]["payload"] == "/need_money"
+
+
+def test_more_and_detail(navigator):
+    base = {**LEEDS, "age": 19, "needs": ["housing"], "current_need": "housing"}
+    events, _ = run(ActionSearchServices(), tracker("x", "inform", slots=base))
+    first = slots_of(events)["result_ids"]
+    events, msgs = run(ActionMoreResults(), tracker("more", "request_more",
+                                                    slots={**base, "result_ids": first}))
+    ids = slots_of(events)["result_ids"]
+    assert ids[:3] == first and len(ids) > 3 and msgs[0]["text"].startswith("More ")
+    _, msgs = run(ActionServiceDetail(), tracker("tell me about the second one", "ask_detail",
+                                                 slots={**base, "result_ids": ids}))
+    second = navigator.service(ids[1])
+    assert msgs[0]["text"].startswith(second.name) and "Phone:" in msgs[0]["text"]
+
+
+def test_detail_without_results(navigator):
+    _, msgs = run(ActionServiceDetail(), tracker("the first one", "ask_detail"))
+    assert "haven't shown you any services" in msgs[0]["text"]
+
+
+def test_bare_number_after_results_is_detail(navigator):
+    base = {**LEEDS, "age": 19, "needs": ["food"], "current_need": "food"}
+    events, _ = run(ActionSearchServices(), tracker("x", "inform", slots=base))
+    ids = slots_of(events)["result_ids"]
+    _, msgs = run(ActionUpdateSearch(), tracker("2", "inform", slots={**base, "result_ids": ids}))
+    assert msgs[0]["text"].startswith(navigator.service(ids[1]).name)
+
+
+def test_update_search_with_new_place(navigator):
+    base = {"age": 19, "needs": ["food"], "current_need": "food"}
+    events, msgs = run(ActionUpdateSearch(), tracker("im in sheffield now", "inform", slots=base))
+    assert slots_of(events)["location"] == "Sheffield"
+    assert "near Sheffield" in msgs[0]["text"]
+
+
+def test_no_results_is_honest(navigator):
+    trk = tracker("x", "inform", slots={"age": 99, "needs": ["lgbtq"], "current_need": "lgbtq",
+                                        "location": "skipped"})
+    _, msgs = run(ActionSearchServices(), trk)
+    assert "couldn't find" in msgs[0]["text"] and msgs[0]["buttons"]
+
+
+def test_crisis_action_gives_helplines_and_flags(navigator, sample_sessions):
+    trk = tracker("scared of my partner, he threatens me", "crisis", active_loop="search_form",
+                  sender="abc123")
+    events, msgs = run(ActionCrisisSupport(), trk)
+    text = " ".join(m["text"] for m in msgs)
+    assert "999" in text and "116 123" in text and "0808 2000 247" in text
+    assert {"event": "active_loop", "name": None} in [
+        {"event": e["event"], "name": e.get("name")} for e in events if e["event"] == "active_loop"]
+    with sample_sessions() as s:
+        alert = s.execute(select(SafeguardingAlert)).scalar_one()
+    assert alert.sender_key == "abc123" and "abuse" in alert.categories
+    assert alert.urgency == "urgent" and alert.status == "open"

@@ -1,0 +1,34 @@
+from bot.needs import detect_needs, keyword_needs, need_codes, need_for_intent, order_by_urgency, taxonomy
+
+
+def test_vocabulary_has_required_domains():
+    codes = set(need_codes())
+    assert {"housing", "food", "money", "work", "education", "mental_health", "health",
+            "substance_use", "family", "legal", "lgbtq", "crisis"} <= codes
+    for term in taxonomy().terms:
+        assert term.description and term.id and term.name
+
+
+def test_intent_mapping():
+    assert need_for_intent("need_mental_health") == "mental_health"
+    assert need_for_intent("crisis") == "crisis"
+    assert need_for_intent("greet") is None
+    assert need_for_intent(None) is None
+
+
+def test_multi_need_most_urgent_first():
+    assert detect_needs("homeless and broke", "need_money")[:2] == ["housing", "money"]
+    assert detect_needs("starving and got no money for food", "need_food")[:2] == ["food", "money"]
+    assert detect_needs("my dad threw me out, where do i go tonight", "need_housing")[0] == "housing"
+
+
+def test_secondary_need_from_model_ranking():
+    ranking = [{"name": "need_work", "confidence": 0.6}, {"name": "need_education", "confidence": 0.3},
+               {"name": "greet", "confidence": 0.1}]
+    assert detect_needs("x", "need_work", ranking) == ["work", "education"]
+
+
+def test_ordering_and_keywords():
+    assert order_by_urgency(["work", "housing", "work", "unknown"]) == ["housing", "work"]
+    assert "lgbtq" in keyword_needs("I came out as trans and my family hate it")
+    assert keyword_needs("") == []

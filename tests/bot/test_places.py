@@ -1,0 +1,53 @@
+import pytest
+
+from bot.places import PlaceResolver, coordinates_place, haversine_km
+
+
+@pytest.fixture
+def resolver():
+    return PlaceResolver("GB")
+
+
+@pytest.mark.parametrize("text,name", [
+    ("Leeds", "Leeds"), ("im in sheffield city centre", "Sheffield"), ("manchester", "Manchester"),
+    ("Hull", "Kingston upon Hull"), ("in bath", "Bath"), ("Miami", "Miami")])
+def test_resolve_names(resolver, text, name):
+    assert resolver.resolve(text).name == name
+
+
+def test_postcodes(resolver):
+    full = resolver.resolve("LS6 2AB")
+    assert full.source == "postcode" and "Leeds" in full.name
+    assert abs(full.latitude - 53.8) < 0.2
+    assert resolver.resolve("m13").name.startswith("M13")
+
+
+def test_place_inside_message(resolver):
+    assert resolver.find_in_text("homeless in manchester tonight").name == "Manchester"
+    assert resolver.find_in_text("I'm 19 and homeless in Miami").name == "Miami"
+    assert resolver.find_in_text("i need a job") is None
+    assert resolver.find_in_text("i love reading books") is None  # Reading, but not a place here
+
+
+def test_unknown(resolver):
+    assert resolver.resolve("asdfgh") is None
+    assert resolver.resolve("") is None
+    assert resolver.resolve("x" * 500) is None
+
+
+def test_directory_lookup_wins():
+    calls = []
+
+    def lookup(key):
+        calls.append(key)
+        return (1.0, 2.0) if key == "name:headingley" else None
+
+    r = PlaceResolver("GB", lookup, ["Headingley"])
+    place = r.resolve("Headingley")
+    assert place.source == "directory" and (place.latitude, place.longitude) == (1.0, 2.0)
+
+
+def test_coordinates_and_distance():
+    assert coordinates_place(53.8, -1.55).source == "coordinates"
+    assert coordinates_place(91, 0) is None and coordinates_place("x", 1) is None
+    assert 50 < haversine_km(53.8, -1.55, 53.48, -2.24) < 60  # Leeds - Manchester
