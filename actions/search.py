@@ -95,6 +95,11 @@ class ValidateSearchForm(FormValidationAction):
                        SlotSet("longitude", tracker.slots.get("longitude"))]
         return events
 
+    async def validate_age(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                           domain: DomainDict) -> Dict[Text, Any]:
+        """Ages were parsed and range-checked on extraction; keep them as they are."""
+        return {"age": value}
+
     async def extract_age(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                           domain: DomainDict) -> Dict[Text, Any]:
         if tracker.get_slot("age") is not None or latest_intent(tracker) == "crisis":

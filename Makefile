@@ -1,0 +1,53 @@
+# Two commands for newcomers: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV      := .venv
+BIN       := $(VENV)/bin
+STAMP     := $(VENV)/.installed
+# Python 3.10 (Rasa 3.6 runs on 3.10 only): python3.10 on PATH, else pyenv's 3.10.
+PY310     ?= $(shell command -v python3.10 2>/dev/null || (pyenv prefix 3.10 2>/dev/null | sed 's|$$|/bin/python|'))
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+.PHONY: help install run test validate train serve chat lint clean
+
+help:
+	@echo "make run    - install, migrate, load the sample directory, train if needed, start and chat"
+	@echo "make test   - the whole test suite (unit, actions, Rasa validate/train/stories/NLU, e2e)"
+	@echo "make serve  - start every process without the chat (Ctrl-C / SIGTERM stops them)"
+
+$(STAMP): requirements.lock constraints.txt pyproject.toml
+	@test -n "$(PY310)" || { echo "Python 3.10 not found: install it (e.g. pyenv install 3.10.13)"; exit 1; }
+	$(PY310) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.lock -c constraints.txt
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e .
+	$(BIN)/pip check
+	@touch $@
+
+install: $(STAMP)
+
+validate: $(STAMP)
+	$(BIN)/rasa data validate --fail-on-warnings
+
+train: $(STAMP)
+	$(BIN)/navigator train
+
+run: $(STAMP)
+	$(BIN)/navigator run
+
+serve: $(STAMP)
+	$(BIN)/navigator setup
+	$(BIN)/navigator train
+	$(BIN)/navigator serve
+
+chat: $(STAMP)
+	$(BIN)/navigator chat
+
+# pytest exits non-zero on failures and with 5 when no test ran: both fail `make test`.
+test: $(STAMP)
+	$(BIN)/pytest -ra
+
+clean:
+	rm -rf $(VENV) var results models

@@ -1,0 +1,128 @@
+"""End to end: the real action server and Rasa server, started by `navigator serve`,
+conversing over HTTP (REST channel), then stopped with SIGTERM."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.chat import send
+from bot.process import wait_ready
+from tests.rasa.conftest import ROOT, rasa_env, trained_model  # noqa: F401 - fixture
+
+pytestmark = [pytest.mark.rasa, pytest.mark.e2e]
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, trained_model):  # noqa: F811 - pytest fixture injection
+    tmp = tmp_path_factory.mktemp("e2e")
+    env = rasa_env()
+    env.update({"DATABASE_URL": f"sqlite:///{tmp / 'app.db'}", "TRACKER_DB": str(tmp / 't.db'),
+                "RASA_PORT": str(free_port()), "ACTION_SERVER_PORT": str(free_port()),
+                "MODEL_DIR": str(trained_model.parent)})
+    setup = subprocess.run([str(BIN / "navigator"), "setup"], cwd=ROOT, env=env,
+                           capture_output=True, text=True, timeout=120)
+    assert setup.returncode == 0, setup.stderr
+    log = open(tmp / "serve.log", "wb")
+    proc = subprocess.Popen([str(BIN / "navigator"), "serve"], cwd=ROOT, env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{env['RASA_PORT']}"
+    ready = wait_ready(f"http://127.0.0.1:{env['ACTION_SERVER_PORT']}/health", 240, [proc]) and \
+        wait_ready(f"{url}/status", 240, [proc])
+    if not ready:
+        proc.kill()
+        pytest.fail("servers did not start:\n" + (tmp / "serve.log").read_text()[-4000:])
+    yield {"url": url, "proc": proc, "log": tmp / "serve.log"}
+    if proc.poll() is None:
+        proc.kill()
+
+
+def texts(replies):
+    return "\n".join(r.get("text") or "" for r in replies)
+
+
+def test_search_conversation_over_http(server):
+    sid = f"e2e-{uuid.uuid4().hex[:8]}"
+    assert "help you find support" in texts(send(server["url"], sid, "hi"))
+    reply = send(server["url"], sid, "my dad threw me out, where do i go tonight")
+    assert "Where are you?" in texts(reply)
+    assert "How old are you?" in texts(send(server["url"], sid, "Leeds"))
+    results = send(server["url"], sid, "19")
+    body = texts(results)
+    assert "somewhere to stay help near Leeds" in body and "1. " in body and "3. " in body
+    assert "miles away" in body
+    more = texts(send(server["url"], sid, "show me more"))
+    assert more.startswith("More somewhere to stay help") and "4. " in more
+    detail = texts(send(server["url"], sid, "tell me more about the second one"))
+    assert "Phone:" in detail and "Hours:" in detail
+
+
+def test_crisis_in_the_middle_of_a_question(server):
+    sid = f"e2e-{uuid.uuid4().hex[:8]}"
+    assert "Where are you?" in texts(send(server["url"], sid, "need food"))
+    reply = send(server["url"], sid, "been self harming")
+    assert "999" in reply[0]["text"] + reply[1]["text"]
+    assert "116 123" in texts(reply)
+    # The question was closed: the next message is understood afresh.
+    assert "Where are you?" in texts(send(server["url"], sid, "need food"))
+
+
+def test_near_miss_is_not_crisis(server):
+    reply = texts(send(server["url"], f"e2e-{uuid.uuid4().hex[:8]}", "my feet are killing me"))
+    assert "116 123" not in reply and "999" not in reply
+
+
+def test_bad_input_is_answered_not_crashed(server):
+    sid = f"e2e-{uuid.uuid4().hex[:8]}"
+    assert send(server["url"], sid, "x" * 10_000) is not None
+    assert send(server["url"], sid, "😀🙃🔥") is not None
+    assert texts(send(server["url"], sid, "what can you do"))
+
+
+CRISIS_EVAL = yaml.safe_load((ROOT / "tests" / "data" / "crisis_eval.yml").read_text())
+ISSUE_CRISIS = ["i want to die", "been self harming", "scared of my partner, he threatens me"]
+ISSUE_NEAR_MISS = ["my feet are killing me", "dying for a coffee lol"]
+
+
+def _first_reply(server, text):
+    return send(server["url"], f"e2e-{uuid.uuid4().hex[:10]}", text)
+
+
+def test_every_clear_crisis_phrase_gets_helplines_first(server):
+    """Through the whole pipeline (NLU, CrisisGuard, rules, action): helplines come first."""
+    missed = []
+    for text in ISSUE_CRISIS + [c["text"] for c in CRISIS_EVAL["crisis"]]:
+        replies = _first_reply(server, text)
+        first_two = " ".join(r.get("text") or "" for r in replies[:2])
+        if "call 999" not in first_two or "116 123" not in first_two:
+            missed.append(text)
+    assert not missed, missed
+
+
+def test_no_near_miss_gets_crisis_support(server):
+    flagged = [text for text in ISSUE_NEAR_MISS + [n["text"] for n in CRISIS_EVAL["near_miss"]]
+               if "116 123" in texts(_first_reply(server, text))]
+    assert not flagged, flagged
+
+
+def test_sigterm_stops_everything(server):
+    proc = server["proc"]
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 0
+    out = server["log"].read_text()
+    assert "all processes stopped" in out

@@ -1,0 +1,39 @@
+"""Fixtures for tests that need Rasa itself: one training per run, reused by every test."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def rasa_env() -> dict:
+    env = dict(os.environ)
+    env.update({"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
+                "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "PYTHONWARNINGS": "ignore"})
+    return env
+
+
+def run_rasa(args, timeout=1200, log: Path = None) -> subprocess.CompletedProcess:
+    """Run the venv's ``rasa`` CLI in the project root, capturing output."""
+    proc = subprocess.run([str(BIN / "rasa"), *args], cwd=ROOT, env=rasa_env(),
+                          capture_output=True, text=True, timeout=timeout)
+    if log:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(proc.stdout + proc.stderr)
+    return proc
+
+
+@pytest.fixture(scope="session")
+def trained_model() -> Path:
+    """Train once (Rasa skips it when data and config are unchanged); the newest model."""
+    proc = run_rasa(["train", "--out", "models"], log=ROOT / "results" / "train.log")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    assert models, "no model was produced"
+    return models[-1]
