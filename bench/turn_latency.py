@@ -84,6 +84,7 @@ def start_navigator(tmp: Path):
 
 def start_bare(tmp: Path):
     bare = tmp / "bare"
+    bare.mkdir()
     subprocess.run([str(BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(bare)],
                    cwd=tmp, env=env(), check=True, capture_output=True)
     port = free_port()
