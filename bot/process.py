@@ -163,20 +163,34 @@ def serve(settings: Settings) -> int:
 
 
 def run_with_chat(settings: Settings) -> int:
-    """Start every process (logs to var/logs), chat in the terminal, stop all on exit."""
+    """Start every process (logs to var/logs), chat in the terminal, stop all on exit.
+
+    Ctrl-C, SIGTERM, SIGHUP (terminal closed) and a broken stdout all end in ``stop()``.
+    """
     from bot.chat import chat
 
+    def interrupt(signum, _frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
     procs = Processes(settings, log_dir=PROJECT_ROOT / "var" / "logs")
-    procs.start()
+    rc = 0
     try:
+        procs.start()
         print("Starting the navigator (logs in var/logs/) ...", flush=True)
         if not procs.wait_ready():
             print("The servers did not start; see var/logs/rasa.log and var/logs/actions.log",
                   file=sys.stderr)
             return 1
-        return chat(settings.rasa_url)
-    except KeyboardInterrupt:
-        return 0
+        rc = chat(settings.rasa_url)
+    except (KeyboardInterrupt, BrokenPipeError):
+        rc = 0
     finally:
-        print("\nStopping ...", flush=True)
         procs.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        try:
+            print("\nStopped.", flush=True)
+        except OSError:  # stdout may be gone (closed terminal, broken pipe)
+            pass
+    return rc

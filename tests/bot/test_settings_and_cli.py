@@ -62,3 +62,32 @@ def test_parser_has_every_command():
     for argv in (["db", "upgrade"], ["load-sample"], ["import", "f.json"], ["setup"], ["train"],
                  ["serve"], ["chat"], ["run"]):
         assert p.parse_args(argv).func
+
+
+def test_run_with_chat_stops_children_on_interrupt(monkeypatch):
+    """Ctrl-C in the chat (or a broken pipe) must stop every child process."""
+    from bot import chat as chat_mod
+    from bot import process
+
+    events = []
+
+    class FakeProcs:
+        def __init__(self, *a, **k):
+            pass
+
+        def start(self):
+            events.append("start")
+
+        def wait_ready(self):
+            return True
+
+        def stop(self):
+            events.append("stop")
+
+    def broken_chat(url):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(process, "Processes", FakeProcs)
+    monkeypatch.setattr(chat_mod, "chat", broken_chat)
+    assert process.run_with_chat(load_settings({})) == 0
+    assert events == ["start", "stop"]
