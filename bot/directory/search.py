@@ -118,11 +118,33 @@ def _nearest(svc: Service, lat: Optional[float], lon: Optional[float]
     return best, best_d
 
 
+def _local_now(now: Optional[datetime], tz: str) -> datetime:
+    return (now or datetime.now(ZoneInfo(tz))).astimezone(ZoneInfo(tz)).replace(tzinfo=None)
+
+
+def _to_result(svc: Service, codes: List[str], lat: Optional[float], lon: Optional[float],
+               local_now: datetime, summary: bool) -> ServiceResult:
+    """Build the presentation record for one service (summary or full description)."""
+    loc, dist = _nearest(svc, lat, lon)
+    ops = hours.openings((s.byday, s.opens_at, s.closes_at) for s in svc.schedules)
+    return ServiceResult(
+        id=svc.id, name=svc.name,
+        description=_summary(svc.description) if summary else (svc.description or ""),
+        needs=codes, phone=svc.phones[0].number if svc.phones else None, website=svc.url,
+        email=svc.email, address=_format_address(loc), location_name=loc.name if loc else None,
+        distance_km=round(dist, 1) if dist is not None else None,
+        status=hours.open_status(ops, local_now), minimum_age=svc.minimum_age,
+        maximum_age=svc.maximum_age, youth=is_youth_service(svc),
+        eligibility=svc.eligibility_description, application_process=svc.application_process,
+        fees=svc.fees_description, organization=svc.organization.name if svc.organization else None,
+        opening_lines=hours.weekly_summary(ops))
+
+
 def search(session: Session, query: SearchQuery, now: Optional[datetime] = None,
            tz: str = "Europe/London") -> SearchPage:
     """Services meeting ``query.needs`` that the user can use, best first."""
     needs = [n for n in query.needs if n]
-    local_now = (now or datetime.now(ZoneInfo(tz))).astimezone(ZoneInfo(tz)).replace(tzinfo=None)
+    local_now = _local_now(now, tz)
     stmt = (select(Attribute.link_id, TaxonomyTerm.code)
             .join(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
             .join(Service, Service.id == Attribute.link_id)
@@ -145,39 +167,26 @@ def search(session: Session, query: SearchQuery, now: Optional[datetime] = None,
     has_point = query.latitude is not None and query.longitude is not None
     ranked: List[ServiceResult] = []
     for svc in services:
-        loc, dist = _nearest(svc, query.latitude, query.longitude)
+        codes = sorted(set(matched[svc.id]), key=needs.index if needs else None)
+        r = _to_result(svc, codes, query.latitude, query.longitude, local_now, summary=True)
         physical = any(sal.location is not None and sal.location.latitude is not None
                        for sal in svc.service_at_locations)
-        if has_point and physical and dist is not None and dist > query.radius_km:
+        if has_point and physical and r.distance_km is not None and \
+                r.distance_km > query.radius_km:
             continue
-        ops = hours.openings((s.byday, s.opens_at, s.closes_at) for s in svc.schedules)
-        status = hours.open_status(ops, local_now)
-        if query.open_now and status.state not in ("open", "always"):
+        if query.open_now and r.status.state not in ("open", "always"):
             continue
-        codes = sorted(set(matched[svc.id]), key=needs.index if needs else None)
-        youth = is_youth_service(svc)
         score = 2.0 * (len(codes) / max(1, len(needs))) if needs else 1.0
         if needs and codes and codes[0] == needs[0]:
             score += 0.5
-        if youth and query.age is not None and query.age <= 25:
-            score += 0.6
-        elif youth:
-            score += 0.3
-        if status.state in ("open", "always"):
+        if r.youth:
+            score += 0.6 if query.age is not None and query.age <= 25 else 0.3
+        if r.status.state in ("open", "always"):
             score += 0.3
         if has_point:
-            score -= (dist / 5.0) if dist is not None else 1.0
-        phone = svc.phones[0].number if svc.phones else None
-        ranked.append(ServiceResult(
-            id=svc.id, name=svc.name, description=_summary(svc.description), needs=codes,
-            phone=phone, website=svc.url, email=svc.email, address=_format_address(loc),
-            location_name=loc.name if loc else None,
-            distance_km=round(dist, 1) if dist is not None else None, status=status,
-            minimum_age=svc.minimum_age, maximum_age=svc.maximum_age, youth=youth,
-            score=round(score, 3), eligibility=svc.eligibility_description,
-            application_process=svc.application_process, fees=svc.fees_description,
-            organization=svc.organization.name if svc.organization else None,
-            opening_lines=hours.weekly_summary(ops)))
+            score -= (r.distance_km / 5.0) if r.distance_km is not None else 1.0
+        r.score = round(score, 3)
+        ranked.append(r)
     ranked.sort(key=lambda r: (-r.score, r.distance_km if r.distance_km is not None else math.inf,
                                r.name))
     return SearchPage(ranked[query.offset: query.offset + query.limit], len(ranked))
@@ -193,19 +202,7 @@ def get_service(session: Session, service_id: str, latitude: Optional[float] = N
     codes = [t.code for t in session.execute(
         select(TaxonomyTerm).join(Attribute, Attribute.taxonomy_term_id == TaxonomyTerm.id)
         .where(Attribute.link_id == service_id, Attribute.link_type == "service")).scalars()]
-    loc, dist = _nearest(svc, latitude, longitude)
-    ops = hours.openings((s.byday, s.opens_at, s.closes_at) for s in svc.schedules)
-    local_now = (now or datetime.now(ZoneInfo(tz))).astimezone(ZoneInfo(tz)).replace(tzinfo=None)
-    return ServiceResult(
-        id=svc.id, name=svc.name, description=svc.description or "", needs=codes,
-        phone=svc.phones[0].number if svc.phones else None, website=svc.url, email=svc.email,
-        address=_format_address(loc), location_name=loc.name if loc else None,
-        distance_km=round(dist, 1) if dist is not None else None,
-        status=hours.open_status(ops, local_now), minimum_age=svc.minimum_age,
-        maximum_age=svc.maximum_age, youth=is_youth_service(svc),
-        eligibility=svc.eligibility_description, application_process=svc.application_process,
-        fees=svc.fees_description, organization=svc.organization.name if svc.organization else None,
-        opening_lines=hours.weekly_summary(ops))
+    return _to_result(svc, codes, latitude, longitude, _local_now(now, tz), summary=False)
 
 
 def directory_lookup(session: Session):
