@@ -84,7 +84,8 @@ def openings(rows: Iterable[Tuple[Optional[str], Optional[str], Optional[str]]])
     return out
 
 
-def _is_always(ops: Sequence[Opening]) -> bool:
+def openings_always(ops: Sequence[Opening]) -> bool:
+    """True when the openings cover every minute of every day."""
     covered = {o.day for o in ops if o.opens == time(0, 0) and o.minutes >= 24 * 60 - 1}
     return covered == set(range(7))
 
@@ -93,7 +94,7 @@ def open_status(ops: Sequence[Opening], now: datetime) -> OpenStatus:
     """Open/closed at ``now`` (a local, naive or aware datetime in the service's zone)."""
     if not ops:
         return OpenStatus("unknown")
-    if _is_always(ops):
+    if openings_always(ops):
         return OpenStatus("always")
     week_start = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0,
                                                                microsecond=0)
@@ -114,7 +115,7 @@ def weekly_summary(ops: Sequence[Opening]) -> List[str]:
     """Lines like "Mon-Fri 09:00-17:00" for the detail view."""
     if not ops:
         return []
-    if _is_always(ops):
+    if openings_always(ops):
         return ["Open 24 hours, every day"]
     by_slot: dict = {}
     for o in ops:

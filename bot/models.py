@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import (
+    Boolean,
     Column,
     DateTime,
     Float,
@@ -198,3 +199,27 @@ class SafeguardingAlert(Base):
     urgency = Column(String(16), nullable=False, default="urgent")
     status = Column(String(16), nullable=False, default="open", index=True)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+
+
+class SearchIndexRow(Base):
+    """Navigator-own search index: one row per (service, need, location). See directory/index.py."""
+
+    __tablename__ = "search_index"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    service_id = Column(ID, ForeignKey("service.id", ondelete="CASCADE"), nullable=False,
+                        index=True)
+    need_code = Column(String(64), nullable=False)
+    location_id = Column(ID)
+    latitude = Column(Float)
+    longitude = Column(Float)
+    remote = Column(Boolean, nullable=False, default=False)
+    minimum_age = Column(Float)
+    maximum_age = Column(Float)
+    youth = Column(Boolean, nullable=False, default=False)
+    active = Column(Boolean, nullable=False, default=True)
+    hours = Column(Text, nullable=False, default="")
+
+    __table_args__ = (
+        Index("ix_search_need_lat_lon", "need_code", "latitude", "longitude"),
+        Index("ix_search_need_remote", "need_code", "remote"),
+    )

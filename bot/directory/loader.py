@@ -18,6 +18,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot import needs as needs_mod
+from bot.directory import index
 from bot.models import (Address, Attribute, Location, Organization, Phone, Schedule, Service,
                         ServiceAtLocation, Taxonomy, TaxonomyTerm)
 
@@ -227,6 +228,7 @@ def load_services(session: Session, records: Iterable[Any]) -> ImportReport:
     """Upsert every valid record; report the invalid ones. The caller owns the transaction."""
     report = ImportReport()
     ensure_need_taxonomy(session)
+    loaded_ids: List[str] = []
     for rec in records:
         problem = _validate(rec)
         rid = str(rec.get("id")) if isinstance(rec, dict) else "?"
@@ -241,6 +243,9 @@ def load_services(session: Session, records: Iterable[Any]) -> ImportReport:
             report.skipped.append((rid, f"{type(exc).__name__}: {exc}"[:300]))
             continue
         report.loaded += 1
+        loaded_ids.append(rec["id"])
+    session.flush()
+    index.refresh(session, loaded_ids)
     return report
 
 

@@ -10,11 +10,12 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from bot import hours
-from bot.models import (Address, Attribute, Location, Service, ServiceAtLocation,
-                        TaxonomyTerm)
+from bot.directory.index import is_open_packed
+from bot.models import (Address, Attribute, Location, SearchIndexRow, Service,
+                        ServiceAtLocation, TaxonomyTerm)
 from bot.places import haversine_km, normalise
 
 logger = logging.getLogger(__name__)
@@ -140,56 +141,133 @@ def _to_result(svc: Service, codes: List[str], lat: Optional[float], lon: Option
         opening_lines=hours.weekly_summary(ops))
 
 
+KM_PER_DEG_LAT = 111.2
+OPEN_BONUS = 0.3
+CANDIDATES = 60        # nearest located candidates ranked in Python per page request
+REMOTE_CANDIDATES = 20  # phone/online services considered alongside them
+
+
+def _bbox(lat: float, lon: float, km: float) -> Tuple[float, float, float, float]:
+    dlat = km / KM_PER_DEG_LAT
+    dlon = km / (KM_PER_DEG_LAT * max(0.05, math.cos(math.radians(lat))))
+    return lat - dlat, lat + dlat, lon - dlon, lon + dlon
+
+
+def _filters(needs: Sequence[str], age: Optional[int]) -> list:
+    conds = [SearchIndexRow.active.is_(True)]
+    if needs:
+        conds.append(SearchIndexRow.need_code.in_(list(needs)))
+    if age is not None:
+        conds += [or_(SearchIndexRow.minimum_age.is_(None), SearchIndexRow.minimum_age <= age),
+                  or_(SearchIndexRow.maximum_age.is_(None), SearchIndexRow.maximum_age >= age)]
+    return conds
+
+
+_COLS = (SearchIndexRow.service_id, SearchIndexRow.need_code, SearchIndexRow.latitude,
+         SearchIndexRow.longitude, SearchIndexRow.youth, SearchIndexRow.hours)
+
+
+def _located_rows(session: Session, query: SearchQuery, conds: list) -> Tuple[list, int]:
+    """Rows near the user's point: the bounding box grows until enough services are found."""
+    lat, lon = query.latitude, query.longitude
+    km = min(2.0, query.radius_km)
+    while True:
+        lat0, lat1, lon0, lon1 = _bbox(lat, lon, km)
+        box = conds + [SearchIndexRow.latitude.between(lat0, lat1),
+                       SearchIndexRow.longitude.between(lon0, lon1)]
+        rows = [r for r in session.execute(select(*_COLS).where(*box))
+                if haversine_km(lat, lon, r.latitude, r.longitude) <= query.radius_km]
+        found = len({r.service_id for r in rows})
+        if found >= CANDIDATES + query.offset or km >= query.radius_km:
+            break
+        km = min(query.radius_km, km * 3)
+    if km < query.radius_km:  # stopped early: count the rest without fetching it
+        lat0, lat1, lon0, lon1 = _bbox(lat, lon, query.radius_km)
+        total = session.execute(select(func.count(func.distinct(SearchIndexRow.service_id)))
+                                .where(*conds, SearchIndexRow.latitude.between(lat0, lat1),
+                                       SearchIndexRow.longitude.between(lon0, lon1))
+                                ).scalar_one()
+    else:
+        total = found
+    return rows, total
+
+
 def search(session: Session, query: SearchQuery, now: Optional[datetime] = None,
            tz: str = "Europe/London") -> SearchPage:
-    """Services meeting ``query.needs`` that the user can use, best first."""
+    """Services meeting ``query.needs`` that the user can use, best first.
+
+    Filters by need, age eligibility and status in SQL over the search index (bot/directory/
+    index.py); near a point it takes the nearest services (growing bounding box) plus a few
+    phone/online services, ranks them in Python (need match, youth focus, open now, distance),
+    and loads full details only for the page returned.
+    """
     needs = [n for n in query.needs if n]
     local_now = _local_now(now, tz)
-    stmt = (select(Attribute.link_id, TaxonomyTerm.code)
-            .join(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
-            .join(Service, Service.id == Attribute.link_id)
-            .where(Attribute.link_type == "service", Service.status == "active",
-                   _age_clause(query.age)))
-    if needs:
-        stmt = stmt.where(TaxonomyTerm.code.in_(needs))
-    matched: Dict[str, List[str]] = {}
-    for sid, code in session.execute(stmt):
-        matched.setdefault(sid, []).append(code)
-    if not matched:
-        return SearchPage([], 0)
-    services = session.execute(
-        select(Service).where(Service.id.in_(list(matched)))
-        .options(selectinload(Service.service_at_locations).selectinload(ServiceAtLocation.location)
-                 .selectinload(Location.addresses),
-                 selectinload(Service.phones), selectinload(Service.schedules),
-                 selectinload(Service.organization))
-    ).scalars().all()
+    conds = _filters(needs, query.age)
     has_point = query.latitude is not None and query.longitude is not None
-    ranked: List[ServiceResult] = []
-    for svc in services:
-        codes = sorted(set(matched[svc.id]), key=needs.index if needs else None)
-        r = _to_result(svc, codes, query.latitude, query.longitude, local_now, summary=True)
-        physical = any(sal.location is not None and sal.location.latitude is not None
-                       for sal in svc.service_at_locations)
-        if has_point and physical and r.distance_km is not None and \
-                r.distance_km > query.radius_km:
-            continue
-        if query.open_now and r.status.state not in ("open", "always"):
-            continue
+    if has_point:
+        rows, total = _located_rows(session, query, conds)
+        remote = list(session.execute(select(*_COLS).where(*conds, SearchIndexRow.remote.is_(True))
+                                      .order_by(SearchIndexRow.youth.desc())
+                                      .limit(REMOTE_CANDIDATES * max(1, len(needs)))))
+        total += len({r.service_id for r in remote})
+        rows += remote
+    else:
+        rows = list(session.execute(select(*_COLS).where(*conds)))
+        total = len({r.service_id for r in rows})
+    by_service: Dict[str, dict] = {}
+    for r in rows:
+        entry = by_service.setdefault(r.service_id, {"codes": set(), "dist": None,
+                                                     "youth": r.youth, "hours": r.hours})
+        entry["codes"].add(r.need_code)
+        if has_point and r.latitude is not None:
+            d = haversine_km(query.latitude, query.longitude, r.latitude, r.longitude)
+            entry["dist"] = d if entry["dist"] is None else min(entry["dist"], d)
+    base = []
+    for sid, e in by_service.items():
+        codes = sorted(e["codes"], key=needs.index if needs else None)
         score = 2.0 * (len(codes) / max(1, len(needs))) if needs else 1.0
         if needs and codes and codes[0] == needs[0]:
             score += 0.5
-        if r.youth:
+        if e["youth"]:
             score += 0.6 if query.age is not None and query.age <= 25 else 0.3
-        if r.status.state in ("open", "always"):
-            score += 0.3
         if has_point:
-            score -= (r.distance_km / 5.0) if r.distance_km is not None else 1.0
-        r.score = round(score, 3)
-        ranked.append(r)
-    ranked.sort(key=lambda r: (-r.score, r.distance_km if r.distance_km is not None else math.inf,
-                               r.name))
-    return SearchPage(ranked[query.offset: query.offset + query.limit], len(ranked))
+            score -= (e["dist"] / 5.0) if e["dist"] is not None else 1.0
+        base.append((score, e["dist"] if e["dist"] is not None else math.inf, sid, codes))
+    base.sort(key=lambda t: (-t[0], t[1], t[2]))
+    # Opening hours add OPEN_BONUS at most, so statuses are only worked out until no later
+    # candidate can reach the page (all of them when filtering on open now).
+    wanted = query.offset + query.limit
+    minute_of_week = local_now.weekday() * 1440 + local_now.hour * 60 + local_now.minute
+    scored = []
+    for score, dist, sid, codes in base:
+        if not query.open_now and len(scored) >= wanted:
+            worst = sorted(x[0] for x in scored)[wanted - 1]
+            if -(score + OPEN_BONUS) > worst:
+                break
+        is_open = bool(is_open_packed(by_service[sid]["hours"], minute_of_week))
+        if query.open_now and not is_open:
+            continue
+        scored.append((-round(score + (OPEN_BONUS if is_open else 0.0), 3), dist, sid, codes))
+    if query.open_now:
+        total = len(scored)
+    scored.sort()
+    page = scored[query.offset: query.offset + query.limit]
+    if not page:
+        return SearchPage([], total)
+    services = {svc.id: svc for svc in session.execute(
+        select(Service).where(Service.id.in_([p[2] for p in page]))
+        .options(joinedload(Service.service_at_locations).joinedload(ServiceAtLocation.location)
+                 .selectinload(Location.addresses),
+                 selectinload(Service.phones), selectinload(Service.schedules),
+                 joinedload(Service.organization))).unique().scalars()}
+    results = []
+    for neg_score, _dist, sid, codes in page:
+        r = _to_result(services[sid], codes, query.latitude, query.longitude, local_now,
+                       summary=True)
+        r.score = -neg_score
+        results.append(r)
+    return SearchPage(results, max(total, len(by_service) if not query.open_now else total))
 
 
 def get_service(session: Session, service_id: str, latitude: Optional[float] = None,

@@ -25,7 +25,10 @@ def test_migrations_are_repeatable(tmp_path):
     assert current_revision(url) is None
     upgrade(url)
     upgrade(url)
-    assert current_revision(url) == "0001"
+    from alembic.script import ScriptDirectory
+    from bot.migrate import alembic_config
+
+    assert current_revision(url) == ScriptDirectory.from_config(alembic_config(url)).get_current_head()
 
 
 def test_cli_setup_and_import(tmp_path, monkeypatch, capsys):

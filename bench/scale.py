@@ -1,0 +1,141 @@
+"""Directory scale benchmark: import N services, then time need + proximity + age + open-now
+searches on SQLite.
+
+    .venv/bin/python bench/scale.py --services 100000 [--source FILE_OR_DATAPACKAGE]
+
+The source (default: the bundled sample directory) is replicated with fresh ids and coordinates
+jittered by up to ~5 km until N services exist; the import goes through the same loader as
+`navigator import`, and search through the same code the bot uses.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import text  # noqa: E402
+from sqlalchemy.orm import sessionmaker  # noqa: E402
+
+from bot.db import make_engine  # noqa: E402
+from bot.directory.loader import load_services, read_services_file, sample_directory_path  # noqa: E402
+from bot.directory.search import SearchQuery, search  # noqa: E402
+from bot.migrate import upgrade  # noqa: E402
+from bot.needs import need_codes  # noqa: E402
+
+NS = uuid.UUID("7d7c0c3e-2b9a-4b1e-9a43-2f6d3b1f0b10")
+
+
+def _fresh_ids(obj, copy_no: int):
+    """Give every nested object a new deterministic id (shared term ids are kept)."""
+    if isinstance(obj, dict):
+        out = {}
+        for k, v in obj.items():
+            if k in ("taxonomy_term", "taxonomy_term_id"):
+                out[k] = v
+            elif k in ("id", "link_id", "organization_id") and isinstance(v, str):
+                out[k] = str(uuid.uuid5(NS, f"{copy_no}:{v}"))
+            else:
+                out[k] = _fresh_ids(v, copy_no)
+        return out
+    if isinstance(obj, list):
+        return [_fresh_ids(v, copy_no) for v in obj]
+    return obj
+
+
+def replicate(records, n: int, rng: random.Random):
+    """Yield ``n`` services: copies of ``records`` with new ids and jittered coordinates."""
+    i = 0
+    while True:
+        for rec in records:
+            if i >= n:
+                return
+            copy_no = i // len(records)
+            new = _fresh_ids(rec, copy_no) if copy_no else copy.deepcopy(rec)
+            for sal in new.get("service_at_locations") or []:
+                loc = sal.get("location") or {}
+                if copy_no and loc.get("latitude") is not None:
+                    loc["latitude"] += rng.uniform(-0.045, 0.045)
+                    loc["longitude"] += rng.uniform(-0.07, 0.07)
+            yield new
+            i += 1
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--services", type=int, default=100_000)
+    ap.add_argument("--queries", type=int, default=500)
+    ap.add_argument("--source", default=str(sample_directory_path()))
+    ap.add_argument("--batch", type=int, default=2000)
+    args = ap.parse_args()
+    rng = random.Random(42)
+    records = read_services_file(Path(args.source))
+    with tempfile.TemporaryDirectory() as d:
+        url = f"sqlite:///{d}/scale.db"
+        upgrade(url)
+        engine = make_engine(url)
+        Session = sessionmaker(bind=engine, future=True)
+        t0 = time.perf_counter()
+        batch = []
+        loaded = 0
+        for rec in replicate(records, args.services, rng):
+            batch.append(rec)
+            if len(batch) >= args.batch:
+                with Session() as s, s.begin():
+                    loaded += load_services(s, batch).loaded
+                batch = []
+        if batch:
+            with Session() as s, s.begin():
+                loaded += load_services(s, batch).loaded
+        import_s = time.perf_counter() - t0
+        with engine.connect() as c:
+            counts = {t: c.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in
+                      ("service", "location", "schedule", "attribute", "search_index")}
+            c.execute(text("ANALYZE"))
+        points = [(53.80, -1.55), (53.38, -1.47), (53.48, -2.24), (53.45, -1.9)]
+        needs = [n for n in need_codes() if n != "crisis"]
+        tz = ZoneInfo("Europe/London")
+        lat = []
+        with Session() as s:
+            for q in range(args.queries + 20):
+                la, lo = rng.choice(points)
+                query = SearchQuery([rng.choice(needs)], la + rng.uniform(-0.03, 0.03),
+                                    lo + rng.uniform(-0.05, 0.05), age=rng.randint(16, 25),
+                                    open_now=rng.random() < 0.5, limit=3)
+                now = datetime(2026, 12, 1, rng.randint(0, 23), 0, tzinfo=tz)
+                t1 = time.perf_counter()
+                search(s, query, now=now)
+                if q >= 20:  # warm-up excluded
+                    lat.append((time.perf_counter() - t1) * 1000)
+            plan = [r[-1] for r in s.execute(text(
+                "EXPLAIN QUERY PLAN SELECT service_id FROM search_index WHERE active = 1 AND "
+                "need_code IN ('housing') AND latitude BETWEEN 53.7 AND 53.9 AND longitude "
+                "BETWEEN -1.7 AND -1.4"))]
+        lat.sort()
+        out = {"services": loaded, "counts": counts, "import_s": round(import_s, 1),
+               "search_ms": {"p50": round(statistics.median(lat), 2),
+                             "p95": round(lat[int(0.95 * (len(lat) - 1))], 2),
+                             "max": round(lat[-1], 2), "queries": len(lat)},
+               "plan": plan, "source": Path(args.source).name,
+               "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python "
+                          f"{platform.python_version()}"}
+        print(json.dumps(out, indent=2))
+        (ROOT / "bench" / "out").mkdir(parents=True, exist_ok=True)
+        (ROOT / "bench" / "out" / f"scale_{loaded}.json").write_text(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""The search index: one row per (service, need, location), kept in step with the directory.
+
+Search needs to filter by need, place and age and rank by distance, youth focus and opening
+hours over 100,000+ services in a few milliseconds. Walking HSDS's normalised tables for that is
+too slow, so every import refreshes this narrow table: need code, coordinates, age range, youth
+flag and the weekly opening hours packed as text. Indexes: (need_code, latitude, longitude) for
+need + bounding box, and service_id for refreshes.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Iterable, List, Optional, Sequence
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session, selectinload
+
+from bot import hours
+from bot.needs import need_codes
+from bot.models import (Attribute, Location, SearchIndexRow, Service, ServiceAtLocation,
+                        TaxonomyTerm)
+
+logger = logging.getLogger(__name__)
+
+ALWAYS = "*"
+
+
+WEEK = 7 * 24 * 60
+
+
+def pack_hours(ops: Sequence[hours.Opening]) -> str:
+    """Openings as minute-of-week intervals "start-end,..." ("*" 24/7, "" unknown)."""
+    if not ops:
+        return ""
+    if hours.openings_always(ops):
+        return ALWAYS
+    return ",".join(f"{o.day * 1440 + o.opens.hour * 60 + o.opens.minute}-"
+                    f"{o.day * 1440 + o.opens.hour * 60 + o.opens.minute + o.minutes}"
+                    for o in ops)
+
+
+def is_open_packed(packed: Optional[str], minute_of_week: int) -> Optional[bool]:
+    """Open at ``minute_of_week`` (Monday 00:00 = 0)? None when hours are unknown."""
+    if not packed:
+        return None
+    if packed == ALWAYS:
+        return True
+    for part in packed.split(","):
+        start, _, end = part.partition("-")
+        s, e = int(start), int(end)
+        if s <= minute_of_week < e or s <= minute_of_week + WEEK < e:
+            return True
+    return False
+
+
+def _rows_for(svc: Service, codes: Iterable[str]) -> List[dict]:
+    from bot.directory.search import is_youth_service
+
+    ops = hours.openings((s.byday, s.opens_at, s.closes_at) for s in svc.schedules)
+    packed = pack_hours(ops)
+    youth = is_youth_service(svc)
+    points = []
+    for sal in svc.service_at_locations:
+        loc = sal.location
+        if loc is not None and loc.latitude is not None and loc.longitude is not None:
+            points.append((loc.id, loc.latitude, loc.longitude, False))
+        elif loc is not None and (loc.location_type or "").lower() == "virtual":
+            points.append((loc.id, None, None, True))
+    if not svc.service_at_locations:
+        points.append((None, None, None, True))  # no location at all: reachable from anywhere
+    return [{"service_id": svc.id, "need_code": code, "location_id": loc_id, "latitude": lat,
+             "longitude": lon, "remote": remote, "minimum_age": svc.minimum_age,
+             "maximum_age": svc.maximum_age, "youth": youth, "hours": packed,
+             "active": (svc.status or "active") == "active"}
+            for code in sorted(set(codes)) for loc_id, lat, lon, remote in points]
+
+
+def refresh(session: Session, service_ids: Optional[Sequence[str]] = None,
+            batch: int = 2000) -> int:
+    """Rebuild index rows for ``service_ids`` (all services when None); rows written."""
+    if service_ids is None:
+        session.execute(delete(SearchIndexRow))
+        ids = list(session.execute(select(Service.id)).scalars())
+    else:
+        ids = list(service_ids)
+        for i in range(0, len(ids), 900):
+            session.execute(delete(SearchIndexRow)
+                            .where(SearchIndexRow.service_id.in_(ids[i:i + 900])))
+    written = 0
+    for i in range(0, len(ids), batch):
+        chunk = ids[i:i + batch]
+        codes: dict = {}
+        for sid, code in session.execute(
+                select(Attribute.link_id, TaxonomyTerm.code)
+                .join(TaxonomyTerm, TaxonomyTerm.id == Attribute.taxonomy_term_id)
+                .where(Attribute.link_type == "service", Attribute.link_id.in_(chunk),
+                       TaxonomyTerm.code.in_(need_codes()))):
+            codes.setdefault(sid, set()).add(code)
+        if not codes:
+            continue
+        services = session.execute(
+            select(Service).where(Service.id.in_(list(codes)))
+            .options(selectinload(Service.schedules),
+                     selectinload(Service.service_at_locations)
+                     .selectinload(ServiceAtLocation.location))).scalars().all()
+        rows = [r for svc in services for r in _rows_for(svc, codes[svc.id])]
+        if rows:
+            session.execute(insert(SearchIndexRow), rows)
+            written += len(rows)
+    return written
