@@ -16,8 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot import hours
 from bot.needs import need_codes
-from bot.models import (Attribute, Location, SearchIndexRow, Service, ServiceAtLocation,
-                        TaxonomyTerm)
+from bot.models import Attribute, SearchIndexRow, Service, ServiceAtLocation, TaxonomyTerm
 
 logger = logging.getLogger(__name__)
 

@@ -14,13 +14,13 @@ from html import unescape
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import needs as needs_mod
 from bot.directory import index
-from bot.models import (Address, Attribute, Location, Organization, Phone, Schedule, Service,
-                        ServiceAtLocation, Taxonomy, TaxonomyTerm)
+from bot.directory.bulk import BatchRows
+from bot.models import Service, Taxonomy, TaxonomyTerm
 
 logger = logging.getLogger(__name__)
 
@@ -119,133 +119,55 @@ def _validate(rec: Any) -> Optional[str]:
     return None
 
 
-def _upsert_org(session: Session, org: Dict[str, Any]) -> Optional[str]:
-    if not isinstance(org, dict) or not org.get("id") or not org.get("name"):
-        return None
-    session.merge(Organization(id=org["id"], name=clean_text(org["name"]),
-                               alternate_name=clean_text(org.get("alternate_name")),
-                               description=clean_text(org.get("description")) or "",
-                               email=org.get("email"), website=org.get("website"),
-                               uri=org.get("uri")))
-    return org["id"]
-
-
-def _upsert_location(session: Session, loc: Dict[str, Any], org_id: Optional[str]) -> str:
-    lat, lon = _num(loc.get("latitude")), _num(loc.get("longitude"))
-    if lat is not None and not -90 <= lat <= 90 or lon is not None and not -180 <= lon <= 180:
-        lat = lon = None
-    session.merge(Location(id=loc["id"], location_type=loc.get("location_type") or "physical",
-                           organization_id=loc.get("organization_id") or org_id,
-                           name=clean_text(loc.get("name")),
-                           description=clean_text(loc.get("description")),
-                           latitude=lat, longitude=lon))
-    session.execute(delete(Address).where(Address.location_id == loc["id"]))
-    for adr in loc.get("addresses") or []:
-        if isinstance(adr, dict) and adr.get("id"):
-            session.add(Address(id=adr["id"], location_id=loc["id"],
-                                attention=adr.get("attention"),
-                                address_1=clean_text(adr.get("address_1")) or "",
-                                address_2=clean_text(adr.get("address_2")),
-                                city=clean_text(adr.get("city")) or "", region=adr.get("region"),
-                                state_province=adr.get("state_province") or "",
-                                postal_code=(adr.get("postal_code") or "").strip().upper(),
-                                country=(adr.get("country") or "")[:2].upper(),
-                                address_type=adr.get("address_type") or "physical"))
-    return loc["id"]
-
-
-def _term_id(session: Session, term: Dict[str, Any], fallback_id: Optional[str]) -> Optional[str]:
-    term = term if isinstance(term, dict) else {}
-    tid = term.get("id") or fallback_id
-    if not tid:
-        return None
-    if session.get(TaxonomyTerm, tid) is None:
-        if not term.get("name"):
-            return None
-        session.add(TaxonomyTerm(id=tid, code=term.get("code"), name=term["name"],
-                                 description=term.get("description") or "",
-                                 taxonomy=term.get("taxonomy"),
-                                 taxonomy_id=term.get("taxonomy_id")))
-        session.flush()
-    return tid
-
-
 def upsert_service(session: Session, rec: Dict[str, Any]) -> None:
     """Insert or replace one HSDS service and everything nested in it."""
-    sid = rec["id"]
-    org_id = _upsert_org(session, rec.get("organization")) or rec.get("organization_id")
-    if org_id and session.get(Organization, org_id) is None:
-        org_id = None
-    session.merge(Service(
-        id=sid, organization_id=org_id, name=clean_text(rec["name"]),
-        alternate_name=clean_text(rec.get("alternate_name")),
-        description=clean_text(rec.get("description")), url=rec.get("url"),
-        email=rec.get("email"), status=rec.get("status") or "active",
-        application_process=clean_text(rec.get("application_process")),
-        fees_description=clean_text(rec.get("fees_description")),
-        eligibility_description=clean_text(rec.get("eligibility_description")),
-        minimum_age=_num(rec.get("minimum_age")), maximum_age=_num(rec.get("maximum_age")),
-        alert=clean_text(rec.get("alert")),
-        last_modified=_dt(rec.get("last_modified")) or datetime.now(timezone.utc)))
-    for model, col in ((Phone, Phone.service_id), (Schedule, Schedule.service_id),
-                       (ServiceAtLocation, ServiceAtLocation.service_id)):
-        session.execute(delete(model).where(col == sid))
-    session.execute(delete(Attribute).where(Attribute.link_id == sid,
-                                            Attribute.link_type == "service"))
-    session.flush()
-    for ph in rec.get("phones") or []:
-        if isinstance(ph, dict) and ph.get("id") and ph.get("number"):
-            session.merge(Phone(id=ph["id"], service_id=sid,
-                                number=str(ph["number"]).strip().strip('"'),
-                                extension=_num(ph.get("extension")), type=ph.get("type"),
-                                description=clean_text(ph.get("description"))))
-    for sch in rec.get("schedules") or []:
-        if isinstance(sch, dict) and sch.get("id"):
-            session.merge(Schedule(id=sch["id"], service_id=sid, freq=sch.get("freq"),
-                                   byday=sch.get("byday"), opens_at=sch.get("opens_at"),
-                                   closes_at=sch.get("closes_at"),
-                                   valid_from=sch.get("valid_from"), valid_to=sch.get("valid_to"),
-                                   description=clean_text(sch.get("description")),
-                                   notes=clean_text(sch.get("notes"))))
-    for sal in rec.get("service_at_locations") or []:
-        loc = sal.get("location") if isinstance(sal, dict) else None
-        if not isinstance(loc, dict) or not loc.get("id") or not sal.get("id"):
-            continue
-        _upsert_location(session, loc, org_id)
-        session.merge(ServiceAtLocation(id=sal["id"], service_id=sid, location_id=loc["id"],
-                                        description=clean_text(sal.get("description"))))
-    for att in rec.get("attributes") or []:
-        if not isinstance(att, dict) or not att.get("id"):
-            continue
-        tid = _term_id(session, att.get("taxonomy_term"), att.get("taxonomy_term_id"))
-        if tid:
-            session.merge(Attribute(id=att["id"], link_id=sid, link_type="service",
-                                    link_entity="service", taxonomy_term_id=tid,
-                                    value=att.get("value")))
+    rows = BatchRows()
+    rows.add(rec, clean_text, _num, _dt)
+    rows.write(session)
 
 
-def load_services(session: Session, records: Iterable[Any]) -> ImportReport:
+def _write_batch(session: Session, batch: List[Dict[str, Any]], report: ImportReport) -> None:
+    """Write a batch in one go; if it fails, retry one by one to find and skip the bad ones."""
+    try:
+        with session.begin_nested():
+            rows = BatchRows()
+            for rec in batch:
+                rows.add(rec, clean_text, _num, _dt)
+            rows.write(session)
+        done = batch
+    except Exception:  # one broken record must not sink the file
+        done = []
+        for rec in batch:
+            try:
+                with session.begin_nested():
+                    upsert_service(session, rec)
+                done.append(rec)
+            except Exception as exc:
+                logger.warning("skipped a service record: %s", type(exc).__name__)
+                report.skipped.append((str(rec["id"]), f"{type(exc).__name__}: {exc}"[:300]))
+    report.loaded += len(done)
+    index.refresh(session, [rec["id"] for rec in done])
+
+
+def load_services(session: Session, records: Iterable[Any], batch_size: int = 1000
+                  ) -> ImportReport:
     """Upsert every valid record; report the invalid ones. The caller owns the transaction."""
     report = ImportReport()
     ensure_need_taxonomy(session)
-    loaded_ids: List[str] = []
+    session.flush()
+    batch: List[Dict[str, Any]] = []
     for rec in records:
         problem = _validate(rec)
-        rid = str(rec.get("id")) if isinstance(rec, dict) else "?"
         if problem:
+            rid = str(rec.get("id")) if isinstance(rec, dict) else "?"
             report.skipped.append((rid, problem))
             continue
-        try:
-            with session.begin_nested():
-                upsert_service(session, rec)
-        except Exception as exc:  # one broken record must not sink the file
-            logger.warning("skipped service %s: %s", rid, type(exc).__name__)
-            report.skipped.append((rid, f"{type(exc).__name__}: {exc}"[:300]))
-            continue
-        report.loaded += 1
-        loaded_ids.append(rec["id"])
-    session.flush()
-    index.refresh(session, loaded_ids)
+        batch.append(rec)
+        if len(batch) >= batch_size:
+            _write_batch(session, batch, report)
+            batch = []
+    if batch:
+        _write_batch(session, batch, report)
     return report
 
 

@@ -1,0 +1,195 @@
+"""Batch upsert of HSDS 3.0 service records: one set of multi-row statements per batch.
+
+Rows are built in Python for every table touched by a batch of services, then written with
+INSERT … ON CONFLICT (id) DO UPDATE (SQLite and PostgreSQL), after deleting the children the
+services had before. Re-importing the same records therefore updates in place.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Dict, Iterable, List, Optional
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from bot.models import (Address, Attribute, Location, Organization, Phone, Schedule, Service,
+                        ServiceAtLocation, TaxonomyTerm)
+
+CHUNK = 500
+
+
+def _cols(model) -> List[str]:
+    return [c.name for c in model.__table__.columns]
+
+
+def _full(model, row: Dict[str, Any]) -> Dict[str, Any]:
+    """Every column present (executemany needs uniform keys)."""
+    return {c: row.get(c) for c in _cols(model)}
+
+
+def upsert_rows(session: Session, model, rows: Iterable[Dict[str, Any]]) -> int:
+    """Insert or update ``rows`` by primary key ``id``; the last duplicate wins."""
+    unique = {r["id"]: _full(model, r) for r in rows}
+    if not unique:
+        return 0
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    elif dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:  # any other database: the ORM's portable (slower) merge
+        for r in unique.values():
+            session.merge(model(**r))
+        return len(unique)
+    stmt = insert(model.__table__)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["id"], set_={c: stmt.excluded[c] for c in _cols(model) if c != "id"})
+    values = list(unique.values())
+    for i in range(0, len(values), CHUNK):
+        session.execute(stmt, values[i:i + CHUNK])
+    return len(unique)
+
+
+def _in_chunks(session: Session, stmt_for, ids: List[str]) -> None:
+    for i in range(0, len(ids), CHUNK):
+        session.execute(stmt_for(ids[i:i + CHUNK]))
+
+
+class BatchRows:
+    """Rows for every table, gathered from a batch of validated service records."""
+
+    def __init__(self) -> None:
+        self.orgs: List[dict] = []
+        self.services: List[dict] = []
+        self.phones: List[dict] = []
+        self.schedules: List[dict] = []
+        self.locations: List[dict] = []
+        self.addresses: List[dict] = []
+        self.sals: List[dict] = []
+        self.attributes: List[dict] = []
+        self.terms: Dict[str, dict] = {}
+        self.attr_terms: Dict[str, dict] = {}
+
+    def add(self, rec: Dict[str, Any], clean, num, dt) -> None:
+        """Add one service record (``clean``/``num``/``dt`` are the loader's converters)."""
+        sid = rec["id"]
+        org = rec.get("organization")
+        org_id = None
+        if isinstance(org, dict) and org.get("id") and org.get("name"):
+            org_id = org["id"]
+            self.orgs.append({"id": org_id, "name": clean(org["name"]),
+                              "alternate_name": clean(org.get("alternate_name")),
+                              "description": clean(org.get("description")) or "",
+                              "email": org.get("email"), "website": org.get("website"),
+                              "uri": org.get("uri")})
+        elif rec.get("organization_id"):
+            org_id = rec["organization_id"]
+        self.services.append({
+            "id": sid, "organization_id": org_id, "name": clean(rec["name"]),
+            "alternate_name": clean(rec.get("alternate_name")),
+            "description": clean(rec.get("description")), "url": rec.get("url"),
+            "email": rec.get("email"), "status": rec.get("status") or "active",
+            "application_process": clean(rec.get("application_process")),
+            "fees_description": clean(rec.get("fees_description")),
+            "eligibility_description": clean(rec.get("eligibility_description")),
+            "minimum_age": num(rec.get("minimum_age")), "maximum_age": num(rec.get("maximum_age")),
+            "alert": clean(rec.get("alert")),
+            "last_modified": dt(rec.get("last_modified")) or datetime.now(timezone.utc)})
+        for ph in rec.get("phones") or []:
+            if isinstance(ph, dict) and ph.get("id") and ph.get("number"):
+                self.phones.append({"id": ph["id"], "service_id": sid,
+                                    "number": str(ph["number"]).strip().strip('"'),
+                                    "extension": num(ph.get("extension")), "type": ph.get("type"),
+                                    "description": clean(ph.get("description"))})
+        for sch in rec.get("schedules") or []:
+            if isinstance(sch, dict) and sch.get("id"):
+                self.schedules.append({
+                    "id": sch["id"], "service_id": sid, "freq": sch.get("freq"),
+                    "byday": sch.get("byday"), "opens_at": sch.get("opens_at"),
+                    "closes_at": sch.get("closes_at"), "valid_from": sch.get("valid_from"),
+                    "valid_to": sch.get("valid_to"), "description": clean(sch.get("description")),
+                    "notes": clean(sch.get("notes"))})
+        for sal in rec.get("service_at_locations") or []:
+            loc = sal.get("location") if isinstance(sal, dict) else None
+            if not isinstance(loc, dict) or not loc.get("id") or not sal.get("id"):
+                continue
+            self._location(loc, org_id, clean, num)
+            self.sals.append({"id": sal["id"], "service_id": sid, "location_id": loc["id"],
+                              "description": clean(sal.get("description"))})
+        for att in rec.get("attributes") or []:
+            if not isinstance(att, dict) or not att.get("id"):
+                continue
+            term = att.get("taxonomy_term") if isinstance(att.get("taxonomy_term"), dict) else {}
+            tid = term.get("id") or att.get("taxonomy_term_id")
+            if not tid:
+                continue
+            if term.get("name"):
+                self.terms[tid] = {"id": tid, "code": term.get("code"), "name": term["name"],
+                                   "description": term.get("description") or "",
+                                   "taxonomy": term.get("taxonomy"),
+                                   "taxonomy_id": term.get("taxonomy_id"),
+                                   "parent_id": term.get("parent_id"),
+                                   "term_uri": term.get("term_uri")}
+            self.attributes.append({"id": att["id"], "link_id": sid, "link_type": "service",
+                                    "link_entity": "service", "taxonomy_term_id": tid,
+                                    "value": att.get("value")})
+
+    def _location(self, loc: Dict[str, Any], org_id: Optional[str], clean, num) -> None:
+        lat, lon = num(loc.get("latitude")), num(loc.get("longitude"))
+        if lat is not None and not -90 <= lat <= 90 or lon is not None and not -180 <= lon <= 180:
+            lat = lon = None
+        self.locations.append({"id": loc["id"],
+                               "location_type": loc.get("location_type") or "physical",
+                               "organization_id": loc.get("organization_id") or org_id,
+                               "name": clean(loc.get("name")),
+                               "description": clean(loc.get("description")),
+                               "latitude": lat, "longitude": lon})
+        for adr in loc.get("addresses") or []:
+            if isinstance(adr, dict) and adr.get("id"):
+                self.addresses.append({
+                    "id": adr["id"], "location_id": loc["id"], "attention": adr.get("attention"),
+                    "address_1": clean(adr.get("address_1")) or "",
+                    "address_2": clean(adr.get("address_2")),
+                    "city": clean(adr.get("city")) or "", "region": adr.get("region"),
+                    "state_province": adr.get("state_province") or "",
+                    "postal_code": (adr.get("postal_code") or "").strip().upper(),
+                    "country": (adr.get("country") or "")[:2].upper(),
+                    "address_type": adr.get("address_type") or "physical"})
+
+    def write(self, session: Session) -> None:
+        """Write the batch: parents upserted, old children replaced."""
+        known_terms = set()
+        term_ids = list({a["taxonomy_term_id"] for a in self.attributes})
+        for i in range(0, len(term_ids), CHUNK):
+            known_terms.update(session.execute(select(TaxonomyTerm.id).where(
+                TaxonomyTerm.id.in_(term_ids[i:i + CHUNK]))).scalars())
+        new_terms = [t for tid, t in self.terms.items() if tid not in known_terms]
+        upsert_rows(session, TaxonomyTerm, new_terms)
+        usable = known_terms | {t["id"] for t in new_terms}
+        upsert_rows(session, Organization, self.orgs)
+        known_orgs = {o["id"] for o in self.orgs}
+        missing = list({s["organization_id"] for s in self.services
+                        if s["organization_id"] and s["organization_id"] not in known_orgs})
+        for i in range(0, len(missing), CHUNK):
+            known_orgs.update(session.execute(select(Organization.id).where(
+                Organization.id.in_(missing[i:i + CHUNK]))).scalars())
+        for s in self.services:
+            if s["organization_id"] not in known_orgs:
+                s["organization_id"] = None
+        ids = [s["id"] for s in self.services]
+        upsert_rows(session, Service, self.services)
+        for model, col in ((Phone, Phone.service_id), (Schedule, Schedule.service_id),
+                           (ServiceAtLocation, ServiceAtLocation.service_id)):
+            _in_chunks(session, lambda chunk, m=model, c=col: delete(m).where(c.in_(chunk)), ids)
+        _in_chunks(session, lambda chunk: delete(Attribute).where(
+            Attribute.link_id.in_(chunk), Attribute.link_type == "service"), ids)
+        upsert_rows(session, Location, self.locations)
+        loc_ids = list({loc["id"] for loc in self.locations})
+        _in_chunks(session, lambda chunk: delete(Address).where(Address.location_id.in_(chunk)),
+                   loc_ids)
+        upsert_rows(session, Address, self.addresses)
+        upsert_rows(session, Phone, self.phones)
+        upsert_rows(session, Schedule, self.schedules)
+        upsert_rows(session, ServiceAtLocation, self.sals)
+        upsert_rows(session, Attribute, [a for a in self.attributes
+                                         if a["taxonomy_term_id"] in usable])
