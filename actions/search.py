@@ -182,9 +182,9 @@ def show_results(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dic
                  f"more options. You could also try another area or another kind of help.",
             buttons=MENU)
         return [SlotSet("result_ids", []), SlotSet("result_offset", 0.0)]
-    text = note + results_text(primary, page.results, 0, page.total, place)
+    text = note + results_text(primary, page.results, 0, page.total, place, page.more)
     buttons = detail_buttons(len(page.results))
-    if page.total > len(page.results):
+    if page.total > len(page.results) or page.more:
         buttons.append(button("Show more", "/request_more"))
     dispatcher.utter_message(text=text, buttons=buttons)
     for other in [n for n in needs if n != primary][:2]:
@@ -227,9 +227,10 @@ class ActionMoreResults(Action):
                      f"You can ask about any of them by number, or ask for something else.",
                 buttons=detail_buttons(min(len(shown), 3)))
             return []
-        text = results_text(need, page.results, len(shown), page.total, place_label(tracker))
+        text = results_text(need, page.results, len(shown), page.total, place_label(tracker),
+                            page.more)
         buttons = detail_buttons(len(page.results), start=len(shown))
-        if page.total > len(shown) + len(page.results):
+        if page.total > len(shown) + len(page.results) or page.more:
             buttons.append(button("Show more", "/request_more"))
         dispatcher.utter_message(text=text, buttons=buttons)
         return [SlotSet("result_ids", shown + [r.id for r in page.results]),

@@ -59,14 +59,14 @@ def result_block(n: int, r: ServiceResult) -> str:
 
 
 def results_text(need: str, results: Sequence[ServiceResult], start: int, total: int,
-                 place: Optional[str]) -> str:
+                 place: Optional[str], more: bool = False) -> str:
     """Header plus numbered results for one need."""
     where = f" near {place}" if place else ""
     head = f"Here's {need_phrase(need)} help{where}:" if start == 0 else \
         f"More {need_phrase(need)} help{where}:"
     body = "\n\n".join(result_block(start + i + 1, r) for i, r in enumerate(results))
     shown = start + len(results)
-    tail = f"\n\nShowing {shown} of {total}." if total > shown else ""
+    tail = f"\n\nShowing {shown} of {total}{'+' if more else ''}." if total > shown or more else ""
     return f"{head}\n\n{body}{tail}"
 
 

@@ -9,13 +9,14 @@ from datetime import datetime
 from typing import Dict, List, Optional, Sequence, Tuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import bindparam, func, or_, select, text
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from bot import hours
 from bot.directory.index import is_open_packed
-from bot.models import (Address, Attribute, Location, SearchIndexRow, Service,
+from bot.models import (Address, Attribute, Location, Service,
                         ServiceAtLocation, TaxonomyTerm)
+from bot.needs import need_codes
 from bot.places import haversine_km, normalise
 
 logger = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ class SearchPage:
 
     results: List[ServiceResult]
     total: int
+    more: bool = False  # True when only the nearest services were counted ("60+")
 
 
 def is_youth_service(svc: Service) -> bool:
@@ -79,13 +81,6 @@ def is_youth_service(svc: Service) -> bool:
         return True
     text = " ".join(filter(None, [svc.name, svc.description, svc.eligibility_description])).lower()
     return any(w in text for w in YOUTH_WORDS)
-
-
-def _age_clause(age: Optional[int]):
-    if age is None:
-        return True
-    return and_(or_(Service.minimum_age.is_(None), Service.minimum_age <= age),
-                or_(Service.maximum_age.is_(None), Service.maximum_age >= age))
 
 
 def _summary(text: Optional[str], limit: int = 110) -> str:
@@ -153,43 +148,41 @@ def _bbox(lat: float, lon: float, km: float) -> Tuple[float, float, float, float
     return lat - dlat, lat + dlat, lon - dlon, lon + dlon
 
 
-def _filters(needs: Sequence[str], age: Optional[int]) -> list:
-    conds = [SearchIndexRow.active.is_(True)]
-    if needs:
-        conds.append(SearchIndexRow.need_code.in_(list(needs)))
-    if age is not None:
-        conds += [or_(SearchIndexRow.minimum_age.is_(None), SearchIndexRow.minimum_age <= age),
-                  or_(SearchIndexRow.maximum_age.is_(None), SearchIndexRow.maximum_age >= age)]
-    return conds
+_SELECT = ("SELECT service_id, need_code, latitude, longitude, youth, hours FROM search_index "
+           "WHERE active = :active AND need_code IN :needs "
+           "AND (:age IS NULL OR minimum_age IS NULL OR minimum_age <= :age) "
+           "AND (:age IS NULL OR maximum_age IS NULL OR maximum_age >= :age) ")
+# Hand-written SQL (standard, runs on SQLite and PostgreSQL): this is the hot path, and
+# building SQLAlchemy expressions per request cost more than the query itself.
+_NEAR = text(_SELECT + "AND latitude BETWEEN :lat0 AND :lat1 AND longitude BETWEEN :lon0 AND :lon1 "
+             "ORDER BY (latitude - :lat) * (latitude - :lat) "
+             "+ (longitude - :lon) * (longitude - :lon) * :coslat2 LIMIT :lim"
+             ).bindparams(bindparam("needs", expanding=True))
+_REMOTE = text(_SELECT + "AND remote = :remote ORDER BY youth DESC LIMIT :lim"
+               ).bindparams(bindparam("needs", expanding=True))
+_ANY = text(_SELECT).bindparams(bindparam("needs", expanding=True))
 
 
-_COLS = (SearchIndexRow.service_id, SearchIndexRow.need_code, SearchIndexRow.latitude,
-         SearchIndexRow.longitude, SearchIndexRow.youth, SearchIndexRow.hours)
+def _located_rows(session: Session, query: SearchQuery, params: dict) -> Tuple[list, bool]:
+    """The nearest rows to the user's point, nearest first; True if there may be more.
 
-
-def _located_rows(session: Session, query: SearchQuery, conds: list) -> Tuple[list, int]:
-    """Rows near the user's point: the bounding box grows until enough services are found."""
+    A bounding box (index: need_code, latitude, longitude) grows from 2 km until it holds
+    enough candidates or reaches the radius; the database orders the box by approximate
+    distance and returns only the first rows, so dense cities cost no more than sparse ones.
+    """
     lat, lon = query.latitude, query.longitude
+    want = (CANDIDATES + query.offset) * 2
     km = min(2.0, query.radius_km)
     while True:
         lat0, lat1, lon0, lon1 = _bbox(lat, lon, km)
-        box = conds + [SearchIndexRow.latitude.between(lat0, lat1),
-                       SearchIndexRow.longitude.between(lon0, lon1)]
-        rows = [r for r in session.execute(select(*_COLS).where(*box))
-                if haversine_km(lat, lon, r.latitude, r.longitude) <= query.radius_km]
-        found = len({r.service_id for r in rows})
-        if found >= CANDIDATES + query.offset or km >= query.radius_km:
+        rows = session.execute(_NEAR, {**params, "lat0": lat0, "lat1": lat1, "lon0": lon0,
+                                       "lon1": lon1, "lat": lat, "lon": lon, "lim": want,
+                                       "coslat2": math.cos(math.radians(lat)) ** 2}).all()
+        if len(rows) >= want or km >= query.radius_km:
             break
         km = min(query.radius_km, km * 3)
-    if km < query.radius_km:  # stopped early: count the rest without fetching it
-        lat0, lat1, lon0, lon1 = _bbox(lat, lon, query.radius_km)
-        total = session.execute(select(func.count(func.distinct(SearchIndexRow.service_id)))
-                                .where(*conds, SearchIndexRow.latitude.between(lat0, lat1),
-                                       SearchIndexRow.longitude.between(lon0, lon1))
-                                ).scalar_one()
-    else:
-        total = found
-    return rows, total
+    rows = [r for r in rows if haversine_km(lat, lon, r.latitude, r.longitude) <= query.radius_km]
+    return rows, len(rows) >= want
 
 
 def search(session: Session, query: SearchQuery, now: Optional[datetime] = None,
@@ -203,18 +196,15 @@ def search(session: Session, query: SearchQuery, now: Optional[datetime] = None,
     """
     needs = [n for n in query.needs if n]
     local_now = _local_now(now, tz)
-    conds = _filters(needs, query.age)
+    params = {"active": True, "needs": needs or need_codes(), "age": query.age}
     has_point = query.latitude is not None and query.longitude is not None
     if has_point:
-        rows, total = _located_rows(session, query, conds)
-        remote = list(session.execute(select(*_COLS).where(*conds, SearchIndexRow.remote.is_(True))
-                                      .order_by(SearchIndexRow.youth.desc())
-                                      .limit(REMOTE_CANDIDATES * max(1, len(needs)))))
-        total += len({r.service_id for r in remote})
-        rows += remote
+        rows, more = _located_rows(session, query, params)
+        rows += session.execute(_REMOTE, {**params, "remote": True,
+                                          "lim": REMOTE_CANDIDATES * max(1, len(needs))}).all()
     else:
-        rows = list(session.execute(select(*_COLS).where(*conds)))
-        total = len({r.service_id for r in rows})
+        rows = session.execute(_ANY, params).all()
+        more = False
     by_service: Dict[str, dict] = {}
     for r in rows:
         entry = by_service.setdefault(r.service_id, {"codes": set(), "dist": None,
@@ -249,12 +239,11 @@ def search(session: Session, query: SearchQuery, now: Optional[datetime] = None,
         if query.open_now and not is_open:
             continue
         scored.append((-round(score + (OPEN_BONUS if is_open else 0.0), 3), dist, sid, codes))
-    if query.open_now:
-        total = len(scored)
+    total = len(scored) if query.open_now else len(base)
     scored.sort()
     page = scored[query.offset: query.offset + query.limit]
     if not page:
-        return SearchPage([], total)
+        return SearchPage([], total, more)
     services = {svc.id: svc for svc in session.execute(
         select(Service).where(Service.id.in_([p[2] for p in page]))
         .options(joinedload(Service.service_at_locations).joinedload(ServiceAtLocation.location)
@@ -267,7 +256,7 @@ def search(session: Session, query: SearchQuery, now: Optional[datetime] = None,
                        summary=True)
         r.score = -neg_score
         results.append(r)
-    return SearchPage(results, max(total, len(by_service) if not query.open_now else total))
+    return SearchPage(results, total, more)
 
 
 def get_service(session: Session, service_id: str, latitude: Optional[float] = None,
