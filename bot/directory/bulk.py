@@ -191,5 +191,35 @@ class BatchRows:
         upsert_rows(session, Phone, self.phones)
         upsert_rows(session, Schedule, self.schedules)
         upsert_rows(session, ServiceAtLocation, self.sals)
-        upsert_rows(session, Attribute, [a for a in self.attributes
-                                         if a["taxonomy_term_id"] in usable])
+        attributes = [a for a in self.attributes if a["taxonomy_term_id"] in usable]
+        upsert_rows(session, Attribute, attributes)
+        self._write_index(session, ids, attributes)
+
+    def _write_index(self, session: Session, ids: List[str], attributes: List[dict]) -> None:
+        """Search-index rows straight from the batch (no read-back of what was written)."""
+        from bot.directory import index
+        from bot.needs import need_codes
+
+        wanted = set(need_codes())
+        term_ids = list({a["taxonomy_term_id"] for a in attributes})
+        code_of: Dict[str, str] = {}
+        for i in range(0, len(term_ids), CHUNK):
+            code_of.update(session.execute(select(TaxonomyTerm.id, TaxonomyTerm.code).where(
+                TaxonomyTerm.id.in_(term_ids[i:i + CHUNK]))).all())
+        codes: Dict[str, set] = {}
+        for a in attributes:
+            code = code_of.get(a["taxonomy_term_id"])
+            if code in wanted:
+                codes.setdefault(a["link_id"], set()).add(code)
+        services = {s["id"]: s for s in self.services}
+        scheds: Dict[str, List[dict]] = {}
+        for sch in {x["id"]: x for x in self.schedules}.values():
+            scheds.setdefault(sch["service_id"], []).append(sch)
+        locs = {loc["id"]: loc for loc in self.locations}
+        sals: Dict[str, List[dict]] = {}
+        for sal in {x["id"]: x for x in self.sals}.values():
+            sals.setdefault(sal["service_id"], []).append(locs[sal["location_id"]])
+        rows = [r for sid, cs in codes.items()
+                for r in index.build_rows(services[sid], cs, scheds.get(sid, []),
+                                          sals.get(sid, []))]
+        index.write_rows(session, ids, rows)

@@ -51,26 +51,52 @@ def is_open_packed(packed: Optional[str], minute_of_week: int) -> Optional[bool]
     return False
 
 
-def _rows_for(svc: Service, codes: Iterable[str]) -> List[dict]:
-    from bot.directory.search import is_youth_service
+def build_rows(service: dict, codes: Iterable[str], schedules: Iterable[dict],
+               locations: Sequence[dict]) -> List[dict]:
+    """Index rows for one service given plain dicts of its columns, schedules and locations."""
+    from bot.directory.search import is_youth
 
-    ops = hours.openings((s.byday, s.opens_at, s.closes_at) for s in svc.schedules)
+    ops = hours.openings((x.get("byday"), x.get("opens_at"), x.get("closes_at"))
+                         for x in schedules)
     packed = pack_hours(ops)
-    youth = is_youth_service(svc)
+    youth = is_youth(service.get("name"), service.get("description"),
+                     service.get("eligibility_description"), service.get("minimum_age"),
+                     service.get("maximum_age"))
     points = []
-    for sal in svc.service_at_locations:
-        loc = sal.location
-        if loc is not None and loc.latitude is not None and loc.longitude is not None:
-            points.append((loc.id, loc.latitude, loc.longitude, False))
-        elif loc is not None and (loc.location_type or "").lower() == "virtual":
-            points.append((loc.id, None, None, True))
-    if not svc.service_at_locations:
+    for loc in locations:
+        if loc.get("latitude") is not None and loc.get("longitude") is not None:
+            points.append((loc["id"], loc["latitude"], loc["longitude"], False))
+        elif (loc.get("location_type") or "").lower() == "virtual":
+            points.append((loc["id"], None, None, True))
+    if not locations:
         points.append((None, None, None, True))  # no location at all: reachable from anywhere
-    return [{"service_id": svc.id, "need_code": code, "location_id": loc_id, "latitude": lat,
-             "longitude": lon, "remote": remote, "minimum_age": svc.minimum_age,
-             "maximum_age": svc.maximum_age, "youth": youth, "hours": packed,
-             "active": (svc.status or "active") == "active"}
+    return [{"service_id": service["id"], "need_code": code, "location_id": loc_id,
+             "latitude": lat, "longitude": lon, "remote": remote,
+             "minimum_age": service.get("minimum_age"), "maximum_age": service.get("maximum_age"),
+             "youth": youth, "hours": packed,
+             "active": (service.get("status") or "active") == "active"}
             for code in sorted(set(codes)) for loc_id, lat, lon, remote in points]
+
+
+def _rows_for(svc: Service, codes: Iterable[str]) -> List[dict]:
+    cols = {c: getattr(svc, c) for c in ("id", "name", "description", "eligibility_description",
+                                         "minimum_age", "maximum_age", "status")}
+    scheds = [{"byday": x.byday, "opens_at": x.opens_at, "closes_at": x.closes_at}
+              for x in svc.schedules]
+    locs = [{"id": sal.location.id, "latitude": sal.location.latitude,
+             "longitude": sal.location.longitude, "location_type": sal.location.location_type}
+            for sal in svc.service_at_locations if sal.location is not None]
+    return build_rows(cols, codes, scheds, locs)
+
+
+def write_rows(session: Session, service_ids: Sequence[str], rows: List[dict]) -> int:
+    """Replace the index rows of ``service_ids`` with ``rows``."""
+    for i in range(0, len(service_ids), 900):
+        session.execute(delete(SearchIndexRow)
+                        .where(SearchIndexRow.service_id.in_(list(service_ids[i:i + 900]))))
+    for i in range(0, len(rows), 2000):
+        session.execute(insert(SearchIndexRow), rows[i:i + 2000])
+    return len(rows)
 
 
 def refresh(session: Session, service_ids: Optional[Sequence[str]] = None,

@@ -18,7 +18,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import needs as needs_mod
-from bot.directory import index
 from bot.directory.bulk import BatchRows
 from bot.models import Service, Taxonomy, TaxonomyTerm
 
@@ -146,7 +145,6 @@ def _write_batch(session: Session, batch: List[Dict[str, Any]], report: ImportRe
                 logger.warning("skipped a service record: %s", type(exc).__name__)
                 report.skipped.append((str(rec["id"]), f"{type(exc).__name__}: {exc}"[:300]))
     report.loaded += len(done)
-    index.refresh(session, [rec["id"] for rec in done])
 
 
 def load_services(session: Session, records: Iterable[Any], batch_size: int = 1000

@@ -74,13 +74,19 @@ class SearchPage:
     more: bool = False  # True when only the nearest services were counted ("60+")
 
 
-def is_youth_service(svc: Service) -> bool:
+def is_youth(name: Optional[str], description: Optional[str], eligibility: Optional[str],
+             minimum_age: Optional[float], maximum_age: Optional[float]) -> bool:
     """Targets young people: an age range within youth, or youth words in its text."""
-    lo, hi = svc.minimum_age, svc.maximum_age
-    if hi is not None and hi <= 30 and (lo is None or lo >= 10):
+    if maximum_age is not None and maximum_age <= 30 and (minimum_age is None or minimum_age >= 10):
         return True
-    text = " ".join(filter(None, [svc.name, svc.description, svc.eligibility_description])).lower()
+    text = " ".join(filter(None, [name, description, eligibility])).lower()
     return any(w in text for w in YOUTH_WORDS)
+
+
+def is_youth_service(svc: Service) -> bool:
+    """:func:`is_youth` for a Service row."""
+    return is_youth(svc.name, svc.description, svc.eligibility_description, svc.minimum_age,
+                    svc.maximum_age)
 
 
 def _summary(text: Optional[str], limit: int = 110) -> str:
