@@ -82,7 +82,13 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=2000)
     args = ap.parse_args()
     rng = random.Random(42)
-    records = read_services_file(Path(args.source))
+    src = Path(args.source)
+    if src.is_dir() or src.name == "datapackage.json":
+        from bot.directory.tabular import read_datapackage
+
+        records = list(read_datapackage(src))
+    else:
+        records = read_services_file(src)
     with tempfile.TemporaryDirectory() as d:
         url = f"sqlite:///{d}/scale.db"
         upgrade(url)

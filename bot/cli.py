@@ -2,12 +2,14 @@
 
     navigator db upgrade          migrate the app database to the latest schema
     navigator load-sample         load the bundled sample directory (idempotent)
-    navigator import FILE         load an HSDS 3.0 JSON service list
+    navigator import PATH         load HSDS data: 3.0 JSON, or a 3.0 / 1.x tabular datapackage
     navigator setup               db upgrade + load the sample directory if the DB is empty
     navigator train [--force]     train the Rasa model (skipped when the data is unchanged)
     navigator serve               start the action server and the Rasa server (no chat)
     navigator chat                chat in the terminal with a running server
     navigator run                 setup + train + serve + chat; Ctrl-C stops everything
+    navigator api [--host --port] serve the read-only HSDS 3.0 open data API
+    navigator export FILE         write every service as HSDS 3.0 JSON
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import List, Optional
 
-from bot.settings import PROJECT_ROOT, SettingsError, get_settings
+from bot.settings import SettingsError, get_settings
 
 logger = logging.getLogger("navigator")
 
@@ -36,18 +38,24 @@ def cmd_db_upgrade(_args) -> int:
 
 def _load(path: Path) -> int:
     from bot.db import session_factory
-    from bot.directory.loader import ImportFileError, load_file
+    from bot.directory.importer import import_path
+    from bot.directory.loader import ImportFileError
 
     try:
-        report = load_file(session_factory(), path)
+        report = import_path(session_factory(), path, progress=True)
     except ImportFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(report.summary())
-    for rid, reason in report.skipped[:50]:
+    groups = report.problem_groups()
+    if len(groups) > 1 or groups and groups[0][1] > 1:
+        for reason, count in groups:
+            print(f"  {count:>6} x {reason}")
+    problems = report.skipped + report.row_problems
+    for rid, reason in problems[:50]:
         print(f"  skipped {rid}: {reason}")
-    if len(report.skipped) > 50:
-        print(f"  ... and {len(report.skipped) - 50} more")
+    if len(problems) > 50:
+        print(f"  ... and {len(problems) - 50} more")
     return 0
 
 
@@ -58,6 +66,7 @@ def cmd_load_sample(_args) -> int:
 
 
 def cmd_import(args) -> int:
+    """Import an HSDS 3.0 JSON file, or a tabular datapackage (directory or datapackage.json)."""
     return _load(Path(args.file))
 
 
@@ -114,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     dbsub.add_parser("upgrade", help="migrate to the latest schema").set_defaults(func=cmd_db_upgrade)
     sub.add_parser("load-sample", help="load the bundled sample directory").set_defaults(
         func=cmd_load_sample)
-    imp = sub.add_parser("import", help="load an HSDS 3.0 JSON service list")
+    imp = sub.add_parser("import", help="load HSDS data: 3.0 JSON or a 3.0 / 1.x tabular datapackage")
     imp.add_argument("file")
     imp.set_defaults(func=cmd_import)
     sub.add_parser("setup", help="migrate and load the sample if empty").set_defaults(
@@ -129,6 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     ch.set_defaults(func=cmd_chat)
     sub.add_parser("run", help="setup, train, serve and chat").set_defaults(func=cmd_run,
                                                                           sender=None)
+    from bot.api import register_cli  # cheap: FastAPI loads only when `navigator api` runs
+
+    register_cli(sub)  # `navigator api [--host --port]`, `navigator export FILE [--bare]`
     return p
 
 

@@ -6,16 +6,19 @@ services had before. Re-importing the same records therefore updates in place.
 """
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timezone
 from typing import Any, Dict, Iterable, List, Optional
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from bot import needs as needs_mod
 from bot.models import (Address, Attribute, Location, Organization, Phone, Schedule, Service,
                         ServiceAtLocation, TaxonomyTerm)
 
 CHUNK = 500
+DERIVED_NS = uuid.UUID("1b8e7a52-3c55-4d3e-9b1f-5f3c2a7d9e01")
 
 
 def _cols(model) -> List[str]:
@@ -116,6 +119,8 @@ class BatchRows:
             self._location(loc, org_id, clean, num)
             self.sals.append({"id": sal["id"], "service_id": sid, "location_id": loc["id"],
                               "description": clean(sal.get("description"))})
+        terms_seen: List[tuple] = []
+        linked: set = set()
         for att in rec.get("attributes") or []:
             if not isinstance(att, dict) or not att.get("id"):
                 continue
@@ -123,6 +128,8 @@ class BatchRows:
             tid = term.get("id") or att.get("taxonomy_term_id")
             if not tid:
                 continue
+            linked.add(tid)
+            terms_seen.append((term.get("taxonomy"), term.get("code"), term.get("name")))
             if term.get("name"):
                 self.terms[tid] = {"id": tid, "code": term.get("code"), "name": term["name"],
                                    "description": term.get("description") or "",
@@ -133,6 +140,24 @@ class BatchRows:
             self.attributes.append({"id": att["id"], "link_id": sid, "link_type": "service",
                                     "link_entity": "service", "taxonomy_term_id": tid,
                                     "value": att.get("value")})
+        self._derived_needs(sid, rec, terms_seen, linked)
+
+    def _derived_needs(self, sid: str, rec: Dict[str, Any], terms: List[tuple],
+                       linked: set) -> None:
+        """Link the service to the navigator's needs: mapped from its taxonomy terms (AIRS,
+        Open Eligibility) or, with no usable taxonomy, classified from its name and text."""
+        from bot.directory.needmap import derive_needs
+
+        needs, source = derive_needs(terms, rec.get("name"), rec.get("description"))
+        by_code = needs_mod.taxonomy().by_code()
+        for code in needs:
+            term = by_code.get(code)
+            if term is None or term.id in linked:
+                continue
+            self.attributes.append({"id": str(uuid.uuid5(DERIVED_NS, f"{sid}:need:{code}")),
+                                    "link_id": sid, "link_type": "service",
+                                    "link_entity": "service", "taxonomy_term_id": term.id,
+                                    "value": f"derived:{source}"})
 
     def _location(self, loc: Dict[str, Any], org_id: Optional[str], clean, num) -> None:
         lat, lon = num(loc.get("latitude")), num(loc.get("longitude"))

@@ -69,7 +69,7 @@ def _dt(value: Any) -> Optional[datetime]:
         dt = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
         return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+    return (dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
 
 
 def read_services_file(path: Path) -> List[Dict[str, Any]]:
