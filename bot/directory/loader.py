@@ -40,16 +40,20 @@ class ImportReport:
 
 
 _TAG = re.compile(r"<[^>]+>")
+_SPACES = re.compile(r"[ \t\r\f\v]+")
+_NEWLINES = re.compile(r"\s*\n\s*")
+_NEEDS_WORK = re.compile(r"[<&\t\r\f\v\n]|  ")
 
 
 def clean_text(value: Any) -> Optional[str]:
     """Strip HTML tags and entities, collapse whitespace; None for empty."""
     if value is None:
         return None
-    text = unescape(_TAG.sub(" ", str(value)))
-    text = re.sub(r"[ \t\r\f\v]+", " ", text)
-    text = re.sub(r"\s*\n\s*", "\n", text).strip()
-    return text or None
+    text = str(value)
+    if _NEEDS_WORK.search(text):  # most fields are already plain: skip the rewriting
+        text = unescape(_TAG.sub(" ", text))
+        text = _NEWLINES.sub("\n", _SPACES.sub(" ", text))
+    return text.strip() or None
 
 
 def _num(value: Any) -> Optional[float]:
