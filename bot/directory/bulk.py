@@ -30,26 +30,40 @@ def _full(model, row: Dict[str, Any]) -> Dict[str, Any]:
     return {c: row.get(c) for c in _cols(model)}
 
 
+def _upsert_sql(model, dialect) -> tuple:
+    """(SQL, column names, bind processors) of a DB-API level upsert for ``model``."""
+    cols = _cols(model)
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    sql = (f"INSERT INTO {model.__tablename__} ({', '.join(cols)}) "
+           f"VALUES ({', '.join([mark] * len(cols))}) ON CONFLICT (id) DO UPDATE SET "
+           + ", ".join(f"{c} = excluded.{c}" for c in cols if c != "id"))
+    procs = [model.__table__.c[c].type.bind_processor(dialect) for c in cols]
+    return sql, cols, procs
+
+
 def upsert_rows(session: Session, model, rows: Iterable[Dict[str, Any]]) -> int:
-    """Insert or update ``rows`` by primary key ``id``; the last duplicate wins."""
-    unique = {r["id"]: _full(model, r) for r in rows}
+    """Insert or update ``rows`` by primary key ``id``; the last duplicate wins.
+
+    SQLite and PostgreSQL get one DB-API ``executemany`` of INSERT … ON CONFLICT DO UPDATE
+    (values converted by the columns' own SQLAlchemy bind processors); other databases use the
+    ORM's portable, slower merge.
+    """
+    unique = {r["id"]: r for r in rows}
     if not unique:
         return 0
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    elif dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:  # any other database: the ORM's portable (slower) merge
+    conn = session.connection()
+    dialect = conn.dialect
+    if dialect.name not in ("sqlite", "postgresql") or dialect.paramstyle not in ("qmark",
+                                                                                  "format",
+                                                                                  "pyformat"):
         for r in unique.values():
-            session.merge(model(**r))
+            session.merge(model(**_full(model, r)))
         return len(unique)
-    stmt = insert(model.__table__)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["id"], set_={c: stmt.excluded[c] for c in _cols(model) if c != "id"})
-    values = list(unique.values())
-    for i in range(0, len(values), CHUNK):
-        session.execute(stmt, values[i:i + CHUNK])
+    sql, cols, procs = _upsert_sql(model, dialect)
+    pairs = list(zip(cols, procs))
+    values = [tuple(p(r.get(c)) if p else r.get(c) for c, p in pairs) for r in unique.values()]
+    for i in range(0, len(values), CHUNK * 4):
+        conn.exec_driver_sql(sql, values[i:i + CHUNK * 4])
     return len(unique)
 
 
