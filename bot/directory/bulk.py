@@ -30,40 +30,38 @@ def _full(model, row: Dict[str, Any]) -> Dict[str, Any]:
     return {c: row.get(c) for c in _cols(model)}
 
 
-def _upsert_sql(model, dialect) -> tuple:
-    """(SQL, column names, bind processors) of a DB-API level upsert for ``model``."""
-    cols = _cols(model)
+def dbapi_insert(session: Session, model, rows: List[Dict[str, Any]], upsert: bool) -> bool:
+    """Write ``rows`` with one DB-API ``executemany`` (INSERT, or INSERT … ON CONFLICT (id)
+    DO UPDATE when ``upsert``); values go through the columns' SQLAlchemy bind processors so
+    they are stored exactly as the ORM would store them. False if the database is not SQLite or
+    PostgreSQL (the caller then uses the ORM)."""
+    conn = session.connection()
+    dialect = conn.dialect
+    if dialect.name not in ("sqlite", "postgresql") or \
+            dialect.paramstyle not in ("qmark", "format", "pyformat"):
+        return False
+    if not rows:
+        return True
+    cols = list(rows[0])
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     sql = (f"INSERT INTO {model.__tablename__} ({', '.join(cols)}) "
-           f"VALUES ({', '.join([mark] * len(cols))}) ON CONFLICT (id) DO UPDATE SET "
-           + ", ".join(f"{c} = excluded.{c}" for c in cols if c != "id"))
-    procs = [model.__table__.c[c].type.bind_processor(dialect) for c in cols]
-    return sql, cols, procs
+           f"VALUES ({', '.join([mark] * len(cols))})")
+    if upsert:
+        sql += " ON CONFLICT (id) DO UPDATE SET " + ", ".join(
+            f"{c} = excluded.{c}" for c in cols if c != "id")
+    pairs = [(c, model.__table__.c[c].type.bind_processor(dialect)) for c in cols]
+    values = [tuple(p(r.get(c)) if p else r.get(c) for c, p in pairs) for r in rows]
+    for i in range(0, len(values), CHUNK * 4):
+        conn.exec_driver_sql(sql, values[i:i + CHUNK * 4])
+    return True
 
 
 def upsert_rows(session: Session, model, rows: Iterable[Dict[str, Any]]) -> int:
-    """Insert or update ``rows`` by primary key ``id``; the last duplicate wins.
-
-    SQLite and PostgreSQL get one DB-API ``executemany`` of INSERT … ON CONFLICT DO UPDATE
-    (values converted by the columns' own SQLAlchemy bind processors); other databases use the
-    ORM's portable, slower merge.
-    """
-    unique = {r["id"]: r for r in rows}
-    if not unique:
-        return 0
-    conn = session.connection()
-    dialect = conn.dialect
-    if dialect.name not in ("sqlite", "postgresql") or dialect.paramstyle not in ("qmark",
-                                                                                  "format",
-                                                                                  "pyformat"):
-        for r in unique.values():
-            session.merge(model(**_full(model, r)))
-        return len(unique)
-    sql, cols, procs = _upsert_sql(model, dialect)
-    pairs = list(zip(cols, procs))
-    values = [tuple(p(r.get(c)) if p else r.get(c) for c, p in pairs) for r in unique.values()]
-    for i in range(0, len(values), CHUNK * 4):
-        conn.exec_driver_sql(sql, values[i:i + CHUNK * 4])
+    """Insert or update ``rows`` by primary key ``id``; the last duplicate wins."""
+    unique = [_full(model, r) for r in {r["id"]: r for r in rows}.values()]
+    if unique and not dbapi_insert(session, model, unique, upsert=True):
+        for r in unique:  # any other database: the ORM's portable, slower merge
+            session.merge(model(**r))
     return len(unique)
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot import hours
+from bot.directory.bulk import dbapi_insert
 from bot.needs import need_codes
 from bot.models import Attribute, SearchIndexRow, Service, ServiceAtLocation, TaxonomyTerm
 
@@ -94,19 +95,7 @@ def write_rows(session: Session, service_ids: Sequence[str], rows: List[dict]) -
     for i in range(0, len(service_ids), 900):
         session.execute(delete(SearchIndexRow)
                         .where(SearchIndexRow.service_id.in_(list(service_ids[i:i + 900]))))
-    if not rows:
-        return 0
-    conn = session.connection()
-    if conn.dialect.paramstyle in ("qmark", "format", "pyformat"):
-        cols = [c for c in rows[0]]
-        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        procs = [SearchIndexRow.__table__.c[c].type.bind_processor(conn.dialect) for c in cols]
-        sql = (f"INSERT INTO search_index ({', '.join(cols)}) "
-               f"VALUES ({', '.join([mark] * len(cols))})")
-        values = [tuple(p(r[c]) if p else r[c] for c, p in zip(cols, procs)) for r in rows]
-        for i in range(0, len(values), 2000):
-            conn.exec_driver_sql(sql, values[i:i + 2000])
-    else:
+    if rows and not dbapi_insert(session, SearchIndexRow, rows, upsert=False):
         for i in range(0, len(rows), 2000):
             session.execute(insert(SearchIndexRow), rows[i:i + 2000])
     return len(rows)
