@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -120,32 +121,38 @@ class ValidateSearchForm(FormValidationAction):
         return {}
 
 
-class ActionAskLocation(Action):
-    """Ask where the user is (channels may offer a "share location" quick reply)."""
+class _Ask(Action, ABC):
+    """Ask for one form slot, with a Skip button (abstract: rasa_sdk does not register it)."""
+
+    slot = ""
+
+    @property
+    @abstractmethod
+    def question(self) -> str:
+        """What to ask."""
 
     def name(self) -> Text:
-        return "action_ask_location"
+        return f"action_ask_{self.slot}"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(
-            text="Where are you? A town, area or postcode is fine.",
-            buttons=[button("Skip", "/skip")])
+        dispatcher.utter_message(text=self.question, buttons=[button("Skip", "/skip")])
         return []
 
 
-class ActionAskAge(Action):
+class ActionAskLocation(_Ask):
+    """Ask where the user is."""
+
+    slot = "location"
+    question = "Where are you? A town, area or postcode is fine."  # type: ignore[assignment]
+
+
+class ActionAskAge(_Ask):
     """Ask the user's age, once: it is remembered for later searches."""
 
-    def name(self) -> Text:
-        return "action_ask_age"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(text="How old are you? It helps me show services you can "
-                                      "use. I'll only ask once.",
-                                 buttons=[button("Skip", "/skip")])
-        return []
+    slot = "age"
+    question = ("How old are you? It helps me show services you can use. "  # type: ignore
+                "I'll only ask once.")
 
 
 class ActionSearchServices(Action):

@@ -141,6 +141,15 @@ def not_found(kind: str) -> HTTPException:
     return HTTPException(status_code=404, detail=f"{kind} not found")
 
 
+def one(session: Session, state: ApiState, model, public_id: str, kind: str,
+        render: Callable[[Session, List[str]], List[dict]]) -> JSONResponse:
+    """The ``/{id}`` endpoints: map the published id, 404 if unknown, else render the record."""
+    raw = state.ids.stored_id(session, model, public_id)
+    if raw is None:
+        raise not_found(kind)
+    return JSONResponse(render(session, [raw])[0])
+
+
 def bad_request(message: str) -> HTTPException:
     """400 for parameters that are each valid but do not make sense together."""
     return HTTPException(status_code=400, detail=message)

@@ -14,14 +14,13 @@ import re
 from typing import Any, Dict, List, Optional, Tuple
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import JSONResponse
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.api import schemas
-from bot.api.common import (CONFLICT_RESPONSE, LIST_RESPONSES, NOT_FOUND_RESPONSE, ApiState,
+from bot.api.common import (one, CONFLICT_RESPONSE, LIST_RESPONSES, NOT_FOUND_RESPONSE, ApiState,
                             Format, Paging, api_state, bad_request, get_session, listing,
-                            not_found, paging)
+                            paging)
 from bot.api.services import ServiceFilters, service_conditions, service_filters
 from bot.directory.export import (load_services, service_at_location_to_hsds, service_brief,
                                   service_to_hsds, taxonomy_map)
@@ -184,7 +183,4 @@ def list_service_at_locations(
 def get_service_at_location(id: str, session: Session = Depends(get_session),
                             state: ApiState = Depends(api_state)):
     """One service at location with its location (and addresses) and nested service."""
-    raw = state.ids.stored_id(session, ServiceAtLocation, id)
-    if raw is None:
-        raise not_found("service at location")
-    return JSONResponse(render(session, [raw], True)[0])
+    return one(session, state, ServiceAtLocation, id, "service at location", lambda s, ids: render(s, ids, True))

@@ -5,13 +5,12 @@ import logging
 from typing import Any, Dict, List, Optional
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import JSONResponse
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.api import schemas
-from bot.api.common import (LIST_RESPONSES, NOT_FOUND_RESPONSE, ApiState, Format, Paging, api_state,
-                            get_session, like_pattern, listing, not_found, paging,
+from bot.api.common import (one, LIST_RESPONSES, NOT_FOUND_RESPONSE, ApiState, Format, Paging, api_state,
+                            get_session, like_pattern, listing, paging,
                             search_words)
 from bot.directory.export import (location_to_hsds, load_services, organization_to_hsds,
                                   phone_to_hsds, service_brief, service_to_hsds, taxonomy_map)
@@ -108,7 +107,4 @@ def get_organization(id: str, full_service: bool = FULL_SERVICE,
                      session: Session = Depends(get_session),
                      state: ApiState = Depends(api_state)):
     """One organization; its services are brief unless ``full_service=true``."""
-    raw = state.ids.stored_id(session, Organization, id)
-    if raw is None:
-        raise not_found("organization")
-    return JSONResponse(render_nested(session, [raw], full_service)[0])
+    return one(session, state, Organization, id, "organization", lambda s, ids: render_nested(s, ids, full_service))

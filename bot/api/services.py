@@ -6,13 +6,12 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import JSONResponse
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.api import schemas
-from bot.api.common import (LIST_RESPONSES, NOT_FOUND_RESPONSE, ApiState, Format, Paging,
-                            api_state, get_session, like_pattern, listing, not_found, paging,
+from bot.api.common import (one, LIST_RESPONSES, NOT_FOUND_RESPONSE, ApiState, Format, Paging,
+                            api_state, get_session, like_pattern, listing, paging,
                             parse_date_time, search_words)
 from bot.directory.export import (hsds_datetime, hsds_id, load_services, service_brief,
                                   service_to_hsds, taxonomy_map)
@@ -143,7 +142,4 @@ def list_services(filters: ServiceFilters = Depends(service_filters),
 def get_service(id: str, session: Session = Depends(get_session),
                 state: ApiState = Depends(api_state)):
     """One service with its organization, phones, schedules, locations and attributes."""
-    raw = state.ids.stored_id(session, Service, id)
-    if raw is None:
-        raise not_found("service")
-    return JSONResponse(render_full(session, [raw])[0])
+    return one(session, state, Service, id, "service", render_full)

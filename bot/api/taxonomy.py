@@ -5,13 +5,12 @@ import logging
 from typing import Any, Dict, List, Optional
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import JSONResponse
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.api import schemas
-from bot.api.common import (LIST_RESPONSES, NOT_FOUND_RESPONSE, ApiState, Format, Paging, api_state,
-                            get_session, like_pattern, listing, not_found, paging,
+from bot.api.common import (one, LIST_RESPONSES, NOT_FOUND_RESPONSE, ApiState, Format, Paging, api_state,
+                            get_session, like_pattern, listing, paging,
                             search_words)
 from bot.directory.export import taxonomy_map, taxonomy_term_to_hsds, taxonomy_to_hsds
 from bot.models import Taxonomy, TaxonomyTerm
@@ -63,10 +62,7 @@ def list_taxonomies(search: Optional[str] = SEARCH, p: Paging = Depends(paging),
 def get_taxonomy(id: str, session: Session = Depends(get_session),
                  state: ApiState = Depends(api_state)):
     """One taxonomy."""
-    raw = state.ids.stored_id(session, Taxonomy, id)
-    if raw is None:
-        raise not_found("taxonomy")
-    return JSONResponse(render_taxonomies(session, [raw])[0])
+    return one(session, state, Taxonomy, id, "taxonomy", render_taxonomies)
 
 
 @router.get("/taxonomy_terms", response_model=schemas.TaxonomyTermPage,
@@ -105,7 +101,4 @@ def list_taxonomy_terms(
 def get_taxonomy_term(id: str, session: Session = Depends(get_session),
                       state: ApiState = Depends(api_state)):
     """One taxonomy term with its taxonomy."""
-    raw = state.ids.stored_id(session, TaxonomyTerm, id)
-    if raw is None:
-        raise not_found("taxonomy term")
-    return JSONResponse(render_terms(session, [raw])[0])
+    return one(session, state, TaxonomyTerm, id, "taxonomy term", render_terms)
