@@ -181,6 +181,7 @@ class PlaceResolver:
                     if place:
                         return place
         words = normalise(text).split()
+        strong: Optional[Place] = None  # in the directory or in the deployment's country
         best: Optional[Place] = None
         for size in (3, 2, 1):
             for i in range(len(words) - size + 1):
@@ -192,12 +193,16 @@ class PlaceResolver:
                     if not (after_prep or (standalone and len(words) == size)):
                         continue
                 place = self._name(gram)
-                if place and (after_prep or place.source == "directory"
-                              or place.country == self.country):
+                if place is None:
+                    continue
+                if after_prep:  # "in Miami" beats a bare word that happens to be a town
                     return place
-                if place and best is None:
+                if strong is None and (place.source == "directory"
+                                       or place.country == self.country):
+                    strong = place
+                if best is None:
                     best = place
-        return best if standalone else None
+        return strong or (best if standalone else None)
 
 
 @lru_cache(maxsize=4096)
@@ -219,6 +224,8 @@ how who which this that these those some any all more most less last first secon
 one two three four five six seven eight nine ten can could would should will shall may might
 just really very so too also still even again back out up off on in at near from around by
 with without about like kind sort bit lot lots much many few well fine great best nice
+and or but nor the for yet of to into onto than then because if while as per via its our
+your their his her us him whom whose im ive dont cant wont isnt its am pm tho though
 """.split())
 
 

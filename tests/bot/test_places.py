@@ -51,3 +51,11 @@ def test_coordinates_and_distance():
     assert coordinates_place(53.8, -1.55).source == "coordinates"
     assert coordinates_place(91, 0) is None and coordinates_place("x", 1) is None
     assert 50 < haversine_km(53.8, -1.55, 53.48, -2.24) < 60  # Leeds - Manchester
+
+
+def test_a_place_after_a_preposition_beats_a_function_word_that_is_an_alias():
+    """Found over HTTP with a US deployment: "and" is a geonames alias of Anderson, SC."""
+    for country in ("US", "GB"):
+        place = PlaceResolver(country).find_in_text("I'm 19 and homeless in Miami")
+        assert place is not None and place.name == "Miami" and place.country == "US"
+    assert PlaceResolver("US").find_in_text("me and my mum and the baby") is None

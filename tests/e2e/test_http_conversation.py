@@ -2,58 +2,23 @@
 conversing over HTTP (REST channel), then stopped with SIGTERM."""
 from __future__ import annotations
 
-import os
 import signal
-import socket
-import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 import yaml
 
 from bot.chat import send
-from bot.process import wait_ready
-from tests.rasa.conftest import ROOT, rasa_env, trained_model  # noqa: F401 - fixture
+from tests.e2e.conftest import start_servers, texts
+from tests.rasa.conftest import ROOT, trained_model  # noqa: F401 - fixture
 
 pytestmark = [pytest.mark.rasa, pytest.mark.e2e]
-BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, trained_model):  # noqa: F811 - pytest fixture injection
-    tmp = tmp_path_factory.mktemp("e2e")
-    env = rasa_env()
-    env.update({"DATABASE_URL": f"sqlite:///{tmp / 'app.db'}", "TRACKER_DB": str(tmp / 't.db'),
-                "RASA_PORT": str(free_port()), "ACTION_SERVER_PORT": str(free_port()),
-                "MODEL_DIR": str(trained_model.parent)})
-    setup = subprocess.run([str(BIN / "navigator"), "setup"], cwd=ROOT, env=env,
-                           capture_output=True, text=True, timeout=120)
-    assert setup.returncode == 0, setup.stderr
-    log = open(tmp / "serve.log", "wb")
-    proc = subprocess.Popen([str(BIN / "navigator"), "serve"], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{env['RASA_PORT']}"
-    ready = wait_ready(f"http://127.0.0.1:{env['ACTION_SERVER_PORT']}/health", 240, [proc]) and \
-        wait_ready(f"{url}/status", 240, [proc])
-    if not ready:
-        proc.kill()
-        pytest.fail("servers did not start:\n" + (tmp / "serve.log").read_text()[-4000:])
-    yield {"url": url, "proc": proc, "log": tmp / "serve.log"}
-    if proc.poll() is None:
-        proc.kill()
-
-
-def texts(replies):
-    return "\n".join(r.get("text") or "" for r in replies)
+    yield from start_servers(tmp_path_factory.mktemp("e2e"), trained_model, [["setup"]])
 
 
 def test_search_conversation_over_http(server):

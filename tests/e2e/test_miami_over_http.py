@@ -1,0 +1,67 @@
+"""Issue 3, acceptance 5 over the running servers: after `navigator import` of the real Miami
+211 export, "I'm 19 and homeless in Miami" gets shelters or housing help, nearest first and
+age-eligible, through NLU, the form and the action server, over HTTP."""
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+
+from bot.chat import send
+from tests.conftest import SHARED
+from tests.e2e.conftest import start_servers, texts
+from tests.rasa.conftest import trained_model  # noqa: F401 - fixture
+
+MIAMI = SHARED / "datasets" / "miami-211-hsds-1.1"
+pytestmark = [pytest.mark.rasa, pytest.mark.e2e,
+              pytest.mark.skipif(not MIAMI.exists(), reason="../shared Miami 211 export absent")]
+
+
+@pytest.fixture(scope="module")
+def miami_server(tmp_path_factory, trained_model):  # noqa: F811 - pytest fixture injection
+    yield from start_servers(
+        tmp_path_factory.mktemp("miami"), trained_model,
+        [["db", "upgrade"], ["import", str(MIAMI)]],
+        {"NAVIGATOR_REGION": "US", "NAVIGATOR_TIMEZONE": "America/New_York"})
+
+
+def _listed(body: str):
+    """(name, miles) for each numbered result block."""
+    found = []
+    for block in body.split("\n\n"):
+        head = re.match(r"\d+\. (.+)", block)
+        miles = re.search(r"([\d.]+) miles away", block)
+        if head and miles:
+            found.append((head.group(1).strip(), float(miles.group(1))))
+    return found
+
+
+def test_young_and_homeless_in_miami(miami_server):
+    from sqlalchemy import create_engine, text as sql
+
+    sid = f"miami-{uuid.uuid4().hex[:8]}"
+    body = texts(send(miami_server["url"], sid, "I'm 19 and homeless in Miami"))
+    assert "somewhere to stay help near Miami" in body, body
+    listed = _listed(body)
+    assert len(listed) == 3, body
+    miles = [m for _, m in listed]
+    assert miles == sorted(miles) and miles[0] < 5, body
+    engine = create_engine(miami_server["env"]["DATABASE_URL"], future=True)
+    with engine.connect() as conn:
+        for name, _ in listed:
+            row = conn.execute(sql(
+                "SELECT s.minimum_age, s.maximum_age, group_concat(i.need_code) FROM service s "
+                "JOIN search_index i ON i.service_id = s.id WHERE s.name = :n GROUP BY s.id"),
+                {"n": name}).first()
+            assert row is not None, name
+            assert "housing" in row[2].split(","), (name, row)
+            assert (row[0] or 0) <= 19 <= (row[1] or 200), (name, row)
+    engine.dispose()
+    detail = texts(send(miami_server["url"], sid, "tell me about the first one"))
+    assert listed[0][0] in detail and "Phone:" in detail
+
+
+def test_us_helplines_for_a_us_deployment(miami_server):
+    body = texts(send(miami_server["url"], f"miami-{uuid.uuid4().hex[:8]}", "i want to die"))
+    assert "988" in body and "911" in body
