@@ -34,7 +34,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bot import needs as needs_mod  # noqa: E402
-from bot.directory import needmap  # noqa: E402
+from bot.directory import needmap, textneeds  # noqa: E402
 from bot.directory.loader import clean_text  # noqa: E402
 
 MIAMI = ROOT.parent / "shared" / "datasets" / "miami-211-hsds-1.1" / "data"
@@ -165,12 +165,12 @@ def show_errors(records: Sequence[Record], limit: int, need: Optional[str]) -> N
     for r in records:
         if r.truth is None:
             continue
-        pred = needmap.classify_text(r.name, r.description)
+        pred = textneeds.classify_text(r.name, r.description)
         if set(pred) == set(r.truth) or (need and need not in set(pred) ^ set(r.truth)):
             continue
-        scores = {k: round(v, 1) for k, v in needmap.score_text(r.name, r.description).items()}
+        scores = {k: round(v, 1) for k, v in textneeds.score_text(r.name, r.description).items()}
         print(f"--- {r.id} {r.name!r}\n truth={list(r.truth)} pred={pred}\n scores={scores}"
-              f"\n fired={needmap.explain_text(r.name, r.description)}"
+              f"\n fired={textneeds.explain_text(r.name, r.description)}"
               f"\n codes={list(r.codes)}\n {r.description[:700]!r}")
         shown += 1
         if shown >= limit:
@@ -192,8 +192,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     dev, test = split(records, args.seed)
     chosen = {"dev": dev, "test": test, "all": records}[args.half]
     t1 = time.perf_counter()
-    needmap.lexicon()
-    result = evaluate(chosen, needmap.classify_text)
+    textneeds.lexicon()
+    result = evaluate(chosen, textneeds.classify_text)
     t2 = time.perf_counter()
     cov = needmap.coverage({r.id: r.codes for r in records if r.codes})
     print(f"Miami services: {len(records)}; with AIRS codes: {int(cov['records'])}; "

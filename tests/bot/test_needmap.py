@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from bot import needs as needs_mod
-from bot.directory import needmap
-from bot.directory.needmap import classify_text, derive_needs, needs_for_term
+from bot.directory import needmap, textneeds
+from bot.directory.needmap import derive_needs, needs_for_term
+from bot.directory.textneeds import classify_text
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 MIAMI = SHARED / "datasets" / "miami-211-hsds-1.1" / "data"
@@ -18,7 +19,7 @@ OE = "Open Eligibility"
 
 # Held-out figure reported in docs/need_classification.md for the fixed subset below (every 4th
 # labelled service of the held-out half, 453 services), and the allowed slack.
-SUBSET_MACRO_F1 = 0.593
+SUBSET_MACRO_F1 = 0.620
 MARGIN = 0.03
 
 
@@ -169,7 +170,7 @@ def test_classify_text_context_rules_and_ordering():
     needs = classify_text("Homeless day centre", "Hot meals, showers and housing advice for people "
                           "sleeping rough; benefits advice on Tuesdays.")
     assert needs[0] == "housing" and {"food", "money"} <= set(needs)
-    scores = needmap.score_text("Homeless day centre", "Hot meals and housing advice.")
+    scores = textneeds.score_text("Homeless day centre", "Hot meals and housing advice.")
     assert scores["housing"] > scores["food"]
 
 
@@ -177,10 +178,82 @@ def test_classify_text_ignores_html_entities_and_markers():
     assert classify_text("FOOD PANTRY", "Food pantry open Mondays.\n\n###MON###") == ["food"]
 
 
+@pytest.mark.parametrize("name, description, expected", [
+    # a youth club that also offers homework help and snacks is not an education or food service
+    ("Riverside Youth Club", "Youth club on Tuesday and Thursday evenings: football, table "
+     "tennis, arts and crafts and homework help. Free snacks and a hot meal in the holidays.", []),
+    ("Central Library", "Borrow books, free wifi and computers, reading groups and a summer "
+     "reading challenge for children.", []),
+    # a nursery is childcare (family), not education, and its meals are not a food service
+    ("Little Acorns Day Nursery", "Ofsted-registered nursery and pre-school for children aged "
+     "0-5. Our early years curriculum builds school readiness through play and learning. "
+     "Healthy meals and snacks included.", ["family"]),
+    ("Kingsway College", "Further education college offering apprenticeships, T Levels and "
+     "access courses.", ["education", "work"]),
+    ("Second Chance Learning", "Free English and maths courses and GCSE retakes for 16-25 year "
+     "olds who left school without qualifications.", ["education"]),
+    ("Housing Options", "The council's homelessness team: if you are homeless or at risk of "
+     "losing your home, we can help with temporary accommodation and the housing register.",
+     ["housing"]),
+    ("Walk-in Centre", "NHS walk-in centre for minor injuries and illnesses. No appointment "
+     "needed; if it's an emergency go to A&E.", ["health"]),
+    ("Council tax support", "If you are struggling with a financial crisis, apply for council "
+     "tax reduction and benefits advice.", ["money"]),
+])
+def test_classify_text_uk_context_rules(name, description, expected):
+    assert classify_text(name, description) == expected
+
+
+def test_classify_text_childcare_with_real_education_keeps_it():
+    # the early-years rule asks for a term that says education on its own, and ESOL does
+    needs = classify_text("Northside Nursery and Family Learning", "Childcare for under-fives, "
+                          "plus family learning: ESOL and adult literacy classes for parents "
+                          "while children are in the creche.")
+    assert set(needs) == {"education", "family"}
+    # without one, the nursery's "learning" and "curriculum" do not make it education
+    assert "education" not in classify_text("Sunbeams Nursery", "A nursery with a play-based "
+                                            "curriculum, learning through play and school "
+                                            "readiness for three and four year olds.")
+
+
+def test_classify_text_crisis_only_for_real_crises():
+    assert "crisis" not in classify_text("Money Matters", "Help for families in a financial "
+                                         "crisis or a cost of living crisis: budgeting and "
+                                         "grants.")
+    assert "crisis" not in classify_text("Bereavement group", "A peer support group for "
+                                         "anyone who has lost someone to suicide.")
+    assert classify_text("Rape Crisis Centre", "Free, confidential support for women and girls "
+                         "who have experienced rape or sexual abuse. Helpline open every day."
+                         )[0] == "crisis"
+    assert classify_text("Childline", "Free, private and confidential helpline for young "
+                         "people, any time.")[0] == "crisis"
+
+
+def test_classify_text_context_scales_scores():
+    club = textneeds.score_text("Youth club", "Youth club with homework help and tutoring.")
+    plain = textneeds.score_text("Study support", "Homework help and tutoring.")
+    assert club.get("education", 0) < plain["education"]
+
+
+def test_lexicon_contexts_are_loaded_and_validated(monkeypatch):
+    lex = textneeds.lexicon()
+    assert {"~leisure", "~early_years"} <= set(lex.contexts)
+    assert lex.contexts["~early_years"].needs == ("education",)
+    bad = "settings: {}\ncontexts:\n  x:\n    scale: 0.5\n    colour: red\n    terms: [a]\n" \
+          "needs:\n  food:\n    terms:\n      \"food\": 3\n"
+    monkeypatch.setattr(textneeds, "_mapping_text", lambda filename: bad)
+    textneeds.lexicon.cache_clear()
+    try:
+        with pytest.raises(ValueError):
+            textneeds.lexicon()
+    finally:
+        textneeds.lexicon.cache_clear()
+
+
 def test_lexicon_rejects_bad_terms():
     with pytest.raises(ValueError):
-        needmap._words("counsel*ling")
-    assert needmap._words("co parent*") == ("co", "parent*")
+        textneeds._words("counsel*ling")
+    assert textneeds._words("co parent*") == ("co", "parent*")
 
 
 # ------------------------------------------------------------------------ Miami measurement
