@@ -2,7 +2,8 @@
 
 Table and column names follow the HSDS 3.0 schema (`service`, `location`, `service_at_location`,
 `schedule`, `taxonomy_term`, `attribute`, ...) so that import and export map field for field.
-Only the navigator's own operational tables (``safeguarding_alert``) are outside HSDS.
+The navigator's own operational tables (``safeguarding_alert``, ``search_index`` and the channel
+tables at the end) are outside HSDS.
 """
 from __future__ import annotations
 
@@ -223,3 +224,50 @@ class SearchIndexRow(Base):
         Index("ix_search_need_lat_lon", "need_code", "latitude", "longitude"),
         Index("ix_search_need_remote", "need_code", "remote"),
     )
+
+
+# -- channels: operational tables outside HSDS ------------------------------------------------
+class ChannelContact(Base):
+    """One person on one channel, keyed by the pseudonymous sender id.
+
+    The address (chat id, phone number) is only ever stored sealed (``bot.privacy``); no names.
+    """
+
+    __tablename__ = "channel_contact"
+    sender_id = Column(String(80), primary_key=True)
+    channel = Column(String(16), nullable=False)
+    address_sealed = Column(Text, nullable=True)
+    referral = Column(String(64), nullable=True)
+    opted_out_at = Column(DateTime(timezone=True), nullable=True)
+    unreachable_at = Column(DateTime(timezone=True), nullable=True)
+    unreachable_reason = Column(String(64), nullable=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class DeliverySeen(Base):
+    """A platform delivery id already accepted (Telegram update_id, Twilio MessageSid)."""
+
+    __tablename__ = "delivery_seen"
+    channel = Column(String(16), primary_key=True)
+    delivery_id = Column(String(128), primary_key=True)
+    expires_at = Column(DateTime(timezone=True), nullable=False, index=True)
+
+
+class ButtonToken(Base):
+    """A short token standing for a button payload too long for the platform."""
+
+    __tablename__ = "button_token"
+    token = Column(String(24), primary_key=True)
+    sender_id = Column(String(80), nullable=False, index=True)
+    payload = Column(Text, nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+
+
+class ChannelMenu(Base):
+    """The last numbered menu sent to a sender on a channel without buttons (JSON list)."""
+
+    __tablename__ = "channel_menu"
+    sender_id = Column(String(80), primary_key=True)
+    items = Column(Text, nullable=False)
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -15,11 +16,18 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
+
+import yaml
 
 from bot.settings import PROJECT_ROOT, Settings, get_settings
 
 logger = logging.getLogger(__name__)
+
+
+def credentials_path(settings: Settings) -> Path:
+    """Where ``serve`` writes the credentials Rasa actually loads (beside the tracker DB)."""
+    return Path(settings.tracker_db).resolve().parent / "credentials.active.yml"
 
 
 def _bin(name: str) -> str:
@@ -53,6 +61,42 @@ def train(force: bool = False, settings: Optional[Settings] = None) -> int:
     return subprocess.call(cmd, cwd=PROJECT_ROOT, env=child_env(settings))
 
 
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _env_refs(value: Any) -> List[str]:
+    if isinstance(value, str):
+        return _ENV_REF.findall(value)
+    if isinstance(value, dict):
+        return [v for item in value.values() for v in _env_refs(item)]
+    if isinstance(value, list):
+        return [v for item in value for v in _env_refs(item)]
+    return []
+
+
+def active_credentials(source: Path, target: Path, env: Optional[Dict[str, str]] = None
+                       ) -> Tuple[List[str], Dict[str, List[str]]]:
+    """Copy Rasa's ``credentials.yml`` to ``target``, leaving out every channel whose
+    ``${VARS}`` are not all set (Rasa would refuse to start). ``${VARS}`` stay references:
+    no secret is ever written. Returns (enabled channels, {disabled channel: missing vars})."""
+    env = os.environ if env is None else env
+    data = yaml.safe_load(source.read_text("utf-8")) or {}
+    kept: Dict[str, Any] = {}
+    off: Dict[str, List[str]] = {}
+    for channel, conf in data.items():
+        missing = sorted({v for v in _env_refs(conf) if not env.get(v)})
+        if missing:
+            off[channel] = missing
+        else:
+            kept[channel] = conf
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("# Generated from credentials.yml by `navigator serve`: channels whose "
+                      "variables are unset are left out.\n" + yaml.safe_dump(kept), "utf-8")
+    for channel, missing in off.items():
+        logger.info("channel %s is off: set %s to turn it on", channel, ", ".join(missing))
+    return list(kept), off
+
+
 def commands(settings: Settings) -> Dict[str, List[str]]:
     """The command line of each process ``serve`` starts."""
     return {
@@ -60,7 +104,7 @@ def commands(settings: Settings) -> Dict[str, List[str]]:
                     "-p", str(settings.action_port)],
         "rasa": [_bin("rasa"), "run", "--enable-api", "-i", settings.rasa_host,
                  "-p", str(settings.rasa_port), "--model", settings.model_dir,
-                 "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
+                 "--endpoints", "endpoints.yml", "--credentials", str(credentials_path(settings))],
     }
 
 
@@ -92,6 +136,7 @@ class Processes:
 
     def start(self) -> None:
         env = child_env(self.settings)
+        active_credentials(PROJECT_ROOT / "credentials.yml", credentials_path(self.settings), env)
         for name, cmd in commands(self.settings).items():
             out = None
             if self.log_dir:

@@ -48,6 +48,8 @@ class Settings:
     results_per_page: int = 3
     search_radius_km: int = 40
     log_level: str = "INFO"
+    secret_key: str = ""
+    secret_key_file: str = "var/secret.key"
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -96,7 +98,17 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         results_per_page=_int(env, "NAVIGATOR_RESULTS_PER_PAGE", 3, 1, 10),
         search_radius_km=_int(env, "NAVIGATOR_SEARCH_RADIUS_KM", 40, 1, 1000),
         log_level=level,
+        secret_key=_secret(env),
+        secret_key_file=env.get("NAVIGATOR_SECRET_KEY_FILE", str(PROJECT_ROOT / "var" / "secret.key")),
     )
+
+
+def _secret(env: Mapping[str, str]) -> str:
+    value = env.get("NAVIGATOR_SECRET_KEY", "")
+    if value and len(value) < 32:
+        raise SettingsError("NAVIGATOR_SECRET_KEY must be at least 32 characters "
+                            "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)")
+    return value
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,73 @@
+"""What every channel connector needs: the database off the event loop, background turns that
+are never lost silently, and forgetting a conversation in Rasa's tracker store."""
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from typing import Any, Awaitable, Callable, Set, TypeVar
+
+from sqlalchemy.orm import sessionmaker
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+_TASKS: Set[asyncio.Task] = set()
+
+
+async def in_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run blocking work (SQLAlchemy, twilio's REST client) in a worker thread."""
+    return await asyncio.get_running_loop().run_in_executor(
+        None, functools.partial(fn, *args, **kwargs))
+
+
+def spawn(coro: Awaitable[Any], what: str) -> asyncio.Task:
+    """Run ``coro`` in the background (the webhook has already answered); log, never raise."""
+    async def guarded() -> None:
+        try:
+            await coro
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a turn must never take the server down
+            logger.exception("background %s failed", what)
+
+    task = asyncio.ensure_future(guarded())
+    _TASKS.add(task)
+    task.add_done_callback(_TASKS.discard)
+    return task
+
+
+async def drain(timeout: float = 30.0) -> None:
+    """Wait for background turns still running (tests, graceful shutdown)."""
+    pending = [t for t in _TASKS if not t.done()]
+    if pending:
+        await asyncio.wait(pending, timeout=timeout)
+
+
+@functools.lru_cache(maxsize=1)
+def default_sessions() -> sessionmaker:
+    """The navigator database (settings from the environment), made on first use."""
+    from bot.db import session_factory
+
+    return session_factory()
+
+
+async def forget_tracker(app: Any, sender_id: str) -> bool:
+    """Delete a conversation from Rasa's tracker store; False if the store cannot delete."""
+    agent = getattr(getattr(app, "ctx", None), "agent", None)
+    store = getattr(agent, "tracker_store", None)
+    inner = getattr(store, "_tracker_store", store)  # AwaitableTrackerStore wraps the real one
+    if inner is None:
+        return False
+    if hasattr(inner, "SQLEvent") and hasattr(inner, "session_scope"):
+        def _delete() -> None:
+            with inner.session_scope() as session:
+                session.query(inner.SQLEvent).filter(
+                    inner.SQLEvent.sender_id == sender_id).delete()
+                session.commit()
+        await in_thread(_delete)
+        return True
+    if isinstance(getattr(inner, "store", None), dict):
+        inner.store.pop(sender_id, None)
+        return True
+    logger.warning("tracker store %s cannot delete conversations", type(inner).__name__)
+    return False

@@ -1,0 +1,48 @@
+"""Pseudonyms are stable and keyed; sealed addresses open only under the same secret."""
+import os
+import stat
+
+import pytest
+
+from bot.privacy import Keys, deployment_secret, mask
+from bot.settings import load_settings
+
+SECRET = "s" * 40
+
+
+def test_pseudonym_is_stable_keyed_and_reveals_nothing():
+    a, b = Keys(SECRET), Keys("t" * 40)
+    sid = a.pseudonym("telegram", "123456789")
+    assert sid == a.pseudonym("telegram", "123456789") and sid.startswith("tg-")
+    assert "123456789" not in sid and len(sid) == 35
+    assert sid != b.pseudonym("telegram", "123456789")
+    assert sid != a.pseudonym("sms", "123456789")
+
+
+def test_seal_round_trip_and_wrong_key():
+    a = Keys(SECRET)
+    token = a.seal("+447700900123")
+    assert "7700900123" not in token and a.unseal(token) == "+447700900123"
+    assert Keys("t" * 40).unseal(token) is None
+    assert a.unseal("not a token") is None
+
+
+def test_short_secret_refused():
+    with pytest.raises(ValueError):
+        Keys("short")
+    with pytest.raises(Exception):
+        load_settings({"NAVIGATOR_SECRET_KEY": "short"})
+
+
+def test_instance_secret_created_once_private(tmp_path):
+    path = tmp_path / "var" / "secret.key"
+    settings = load_settings({"NAVIGATOR_SECRET_KEY_FILE": str(path)})
+    first = deployment_secret(settings)
+    assert len(first) >= 32 and deployment_secret(settings) == first
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert deployment_secret(load_settings({"NAVIGATOR_SECRET_KEY": SECRET})) == SECRET
+
+
+def test_mask_never_shows_the_whole_number():
+    assert mask("+447700900123") == "+44•••••••123"
+    assert "7700900" not in mask("+447700900123")
