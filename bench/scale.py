@@ -2,6 +2,10 @@
 searches on SQLite.
 
     .venv/bin/python bench/scale.py --services 100000 [--source FILE_OR_DATAPACKAGE]
+        [--skip-search] [--profile FILE.prof]
+
+``--skip-search`` stops after the import (the import figure only); ``--profile`` writes a
+cProfile of the timed loader calls only (view it with ``python -m pstats FILE.prof``).
 
 The source (default: the bundled sample directory) is replicated with fresh ids and coordinates
 jittered by up to ~5 km until N services exist; the import goes through the same loader as
@@ -74,13 +78,36 @@ def replicate(records, n: int, rng: random.Random):
             i += 1
 
 
+def _machine() -> str:
+    return f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+
+
+def _timed_load(Session, batch, prof, import_s: float, loaded: int):
+    """Load one batch in its own transaction; only this is timed (and profiled)."""
+    t0 = time.perf_counter()
+    if prof is not None:
+        prof.enable()
+    with Session() as s, s.begin():
+        loaded += load_services(s, batch).loaded
+    if prof is not None:
+        prof.disable()
+    return import_s + time.perf_counter() - t0, loaded
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--services", type=int, default=100_000)
     ap.add_argument("--queries", type=int, default=500)
     ap.add_argument("--source", default=str(sample_directory_path()))
     ap.add_argument("--batch", type=int, default=2000)
+    ap.add_argument("--skip-search", action="store_true", help="time the import only")
+    ap.add_argument("--profile", metavar="FILE", help="cProfile the loader calls into FILE")
     args = ap.parse_args()
+    prof = None
+    if args.profile:
+        import cProfile
+
+        prof = cProfile.Profile()
     rng = random.Random(42)
     src = Path(args.source)
     if src.is_dir() or src.name == "datapackage.json":
@@ -101,20 +128,21 @@ def main() -> None:
         for rec in replicate(records, args.services, rng):
             batch.append(rec)
             if len(batch) >= args.batch:
-                t0 = time.perf_counter()
-                with Session() as s, s.begin():
-                    loaded += load_services(s, batch).loaded
-                import_s += time.perf_counter() - t0
+                import_s, loaded = _timed_load(Session, batch, prof, import_s, loaded)
                 batch = []
         if batch:
-            t0 = time.perf_counter()
-            with Session() as s, s.begin():
-                loaded += load_services(s, batch).loaded
-            import_s += time.perf_counter() - t0
+            import_s, loaded = _timed_load(Session, batch, prof, import_s, loaded)
+        if prof is not None:
+            prof.dump_stats(args.profile)
         with engine.connect() as c:
             counts = {t: c.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in
                       ("service", "location", "schedule", "attribute", "search_index")}
             c.execute(text("ANALYZE"))
+        if args.skip_search:
+            out = {"services": loaded, "counts": counts, "import_s": round(import_s, 1),
+                   "source": Path(args.source).name, "machine": _machine()}
+            print(json.dumps(out, indent=2))
+            return
         with engine.connect() as c:  # query near real places of this directory
             points = [tuple(r) for r in c.execute(text(
                 "SELECT latitude, longitude FROM location WHERE latitude IS NOT NULL "
@@ -147,8 +175,7 @@ def main() -> None:
                              "p95": round(lat[int(0.95 * (len(lat) - 1))], 2),
                              "max": round(lat[-1], 2), "queries": len(lat)},
                "plan": plan, "source": Path(args.source).name,
-               "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python "
-                          f"{platform.python_version()}"}
+               "machine": _machine()}
         print(json.dumps(out, indent=2))
         (ROOT / "bench" / "out").mkdir(parents=True, exist_ok=True)
         (ROOT / "bench" / "out" / f"scale_{loaded}.json").write_text(json.dumps(out, indent=2))

@@ -6,9 +6,13 @@ services had before. Re-importing the same records therefore updates in place.
 """
 from __future__ import annotations
 
+import sqlite3
+import sys
 import uuid
 from datetime import datetime, timezone
-from typing import Any, Dict, Iterable, List, Optional
+from functools import lru_cache
+from itertools import chain
+from typing import (Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple)
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -21,8 +25,9 @@ CHUNK = 500
 DERIVED_NS = uuid.UUID("1b8e7a52-3c55-4d3e-9b1f-5f3c2a7d9e01")
 
 
-def _cols(model) -> List[str]:
-    return [c.name for c in model.__table__.columns]
+@lru_cache(maxsize=None)
+def _cols(model) -> Tuple[str, ...]:
+    return tuple(c.name for c in model.__table__.columns)
 
 
 def _full(model, row: Dict[str, Any]) -> Dict[str, Any]:
@@ -30,11 +35,40 @@ def _full(model, row: Dict[str, Any]) -> Dict[str, Any]:
     return {c: row.get(c) for c in _cols(model)}
 
 
-def dbapi_insert(session: Session, model, rows: List[Dict[str, Any]], upsert: bool) -> bool:
-    """Write ``rows`` with one DB-API ``executemany`` (INSERT, or INSERT … ON CONFLICT (id)
-    DO UPDATE when ``upsert``); values go through the columns' SQLAlchemy bind processors so
-    they are stored exactly as the ORM would store them. False if the database is not SQLite or
-    PostgreSQL (the caller then uses the ORM)."""
+# Bound parameters one SQLite statement may hold (SQLITE_MAX_VARIABLE_NUMBER: 999 before 3.32).
+SQLITE_MAX_PARAMS = 32766 if sqlite3.sqlite_version_info >= (3, 32, 0) else 999
+
+
+@lru_cache(maxsize=256)
+def _statement(model, cols: Tuple[str, ...], upsert: bool, dialect, nrows: int = 1
+               ) -> Tuple[str, Tuple[Tuple[int, Callable[[Any], Any]], ...]]:
+    """The INSERT of ``nrows`` rows of ``cols`` and the (position, bind processor) pairs of
+    those columns that have one, built once per model, column set, dialect and row count."""
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    group = f"({', '.join([mark] * len(cols))})"
+    sql = (f"INSERT INTO {model.__tablename__} ({', '.join(cols)}) "
+           f"VALUES {', '.join([group] * nrows)}")
+    if upsert:
+        sql += " ON CONFLICT (id) DO UPDATE SET " + ", ".join(
+            f"{c} = excluded.{c}" for c in cols if c != "id")
+    procs = tuple((i, p) for i, p in ((i, model.__table__.c[c].type.bind_processor(dialect))
+                                      for i, c in enumerate(cols)) if p is not None)
+    return sql, procs
+
+
+def dbapi_insert(session: Session, model, rows: List[Dict[str, Any]], upsert: bool,
+                 cols: Optional[Sequence[str]] = None) -> bool:
+    """Write ``rows`` through the DB-API: INSERT, or INSERT … ON CONFLICT (id) DO UPDATE when
+    ``upsert`` (the caller makes ids unique). Values go through the columns' SQLAlchemy bind
+    processors so they are stored exactly as the ORM would store them. ``cols`` defaults to the
+    first row's keys; a key missing from a row is written as NULL. False if the database is
+    not SQLite or PostgreSQL (the caller then uses the ORM).
+
+    SQLite gets multi-row statements (hundreds of rows each) rather than ``executemany``, which
+    runs one statement per row: inside a SAVEPOINT (each import batch is written in one)
+    SQLite copies every page a statement changes to the savepoint's journal again for each
+    statement, and the journal is only dropped when the savepoint ends, so one statement per
+    row made the import many times slower. PostgreSQL keeps ``executemany``."""
     conn = session.connection()
     dialect = conn.dialect
     if dialect.name not in ("sqlite", "postgresql") or \
@@ -42,32 +76,110 @@ def dbapi_insert(session: Session, model, rows: List[Dict[str, Any]], upsert: bo
         return False
     if not rows:
         return True
-    cols = list(rows[0])
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    sql = (f"INSERT INTO {model.__tablename__} ({', '.join(cols)}) "
-           f"VALUES ({', '.join([mark] * len(cols))})")
-    if upsert:
-        sql += " ON CONFLICT (id) DO UPDATE SET " + ", ".join(
-            f"{c} = excluded.{c}" for c in cols if c != "id")
-    pairs = [(c, model.__table__.c[c].type.bind_processor(dialect)) for c in cols]
-    values = [tuple(p(r.get(c)) if p else r.get(c) for c, p in pairs) for r in rows]
-    for i in range(0, len(values), CHUNK * 4):
-        conn.exec_driver_sql(sql, values[i:i + CHUNK * 4])
+    cols = tuple(cols if cols is not None else rows[0])
+    _, procs = _statement(model, cols, upsert, dialect)
+    if procs:
+        values = []
+        for r in rows:
+            v = list(map(r.get, cols))
+            for i, p in procs:
+                v[i] = p(v[i])
+            values.append(v)
+    else:
+        values = [list(map(r.get, cols)) for r in rows]
+    if dialect.name == "sqlite":
+        per = max(1, min(CHUNK, SQLITE_MAX_PARAMS // len(cols)))
+        for i in range(0, len(values), per):
+            chunk = values[i:i + per]
+            sql, _ = _statement(model, cols, upsert, dialect, len(chunk))
+            conn.exec_driver_sql(sql, tuple(chain.from_iterable(chunk)))
+    else:
+        sql, _ = _statement(model, cols, upsert, dialect)
+        for i in range(0, len(values), CHUNK * 4):
+            conn.exec_driver_sql(sql, [tuple(v) for v in values[i:i + CHUNK * 4]])
     return True
 
 
 def upsert_rows(session: Session, model, rows: Iterable[Dict[str, Any]]) -> int:
-    """Insert or update ``rows`` by primary key ``id``; the last duplicate wins."""
-    unique = [_full(model, r) for r in {r["id"]: r for r in rows}.values()]
-    if unique and not dbapi_insert(session, model, unique, upsert=True):
+    """Insert or update ``rows`` by primary key ``id``; the last duplicate wins. Every column is
+    written: one a row leaves out is set to NULL."""
+    unique = list({r["id"]: r for r in rows}.values())
+    if unique and not dbapi_insert(session, model, unique, upsert=True, cols=_cols(model)):
         for r in unique:  # any other database: the ORM's portable, slower merge
-            session.merge(model(**r))
+            session.merge(model(**_full(model, r)))
     return len(unique)
 
 
 def _in_chunks(session: Session, stmt_for, ids: List[str]) -> None:
     for i in range(0, len(ids), CHUNK):
         session.execute(stmt_for(ids[i:i + CHUNK]))
+
+
+# derive_needs results by input: replicated or re-imported records share their terms and text,
+# and the text classifier is the costliest step of building a record's rows.
+_NEEDS_CACHE: Dict[Tuple[Any, ...], Tuple[Tuple[str, ...], str]] = {}
+_NEEDS_CACHE_MAX = 50_000
+_needs_cache_key: Tuple[Any, ...] = ()
+
+
+def clear_caches() -> None:
+    """Forget cached need derivations (the next batch starts afresh)."""
+    global _needs_cache_key
+    _NEEDS_CACHE.clear()
+    _needs_cache_key = ()
+
+
+def _needmap_state(needmap) -> Tuple[Any, ...]:
+    """What ``derive_needs``' answers depend on: the functions of needmap and of the
+    bot.directory modules it uses (the text classifier), and how often their cached tables and
+    lexicon were loaded — a patched function or a reloaded table changes this key."""
+    modules = {needmap.__name__: needmap}
+    for value in vars(needmap).values():
+        name = getattr(value, "__module__", None)
+        if callable(value) and name and name.startswith("bot.directory.") \
+                and name in sys.modules:
+            modules.setdefault(name, sys.modules[name])
+    key: List[Any] = []
+    for name in sorted(modules):
+        for attr, value in sorted(vars(modules[name]).items()):
+            if callable(value) and not isinstance(value, type):
+                key.append((name, attr, value))
+                if hasattr(value, "cache_info"):
+                    key.append(value.cache_info().misses)
+    return tuple(key)
+
+
+def _needs_deriver() -> Callable[[Tuple[Any, ...], Optional[str], Optional[str]],
+                                 Tuple[Tuple[str, ...], str]]:
+    """``needmap.derive_needs`` behind a cache keyed by its inputs (kept while needmap's
+    functions and loaded tables are the ones it was filled with)."""
+    global _needs_cache_key
+    from bot.directory import needmap
+
+    key = _needmap_state(needmap) + (needs_mod.taxonomy(),)
+    if key != _needs_cache_key:
+        _NEEDS_CACHE.clear()
+        _needs_cache_key = key
+    derive = needmap.derive_needs
+    cache = _NEEDS_CACHE
+
+    def derive_cached(terms: Tuple[Any, ...], name: Optional[str], description: Optional[str]
+                      ) -> Tuple[Tuple[str, ...], str]:
+        k = (terms, name, description)
+        try:
+            hit = cache.get(k)
+        except TypeError:  # an unhashable value in a malformed record: no caching
+            needs, source = derive(terms, name, description)
+            return tuple(needs), source
+        if hit is None:
+            needs, source = derive(terms, name, description)
+            hit = (tuple(needs), source)
+            if len(cache) >= _NEEDS_CACHE_MAX:
+                cache.clear()
+            cache[k] = hit
+        return hit
+
+    return derive_cached
 
 
 class BatchRows:
@@ -84,11 +196,14 @@ class BatchRows:
         self.attributes: List[dict] = []
         self.terms: Dict[str, dict] = {}
         self.attr_terms: Dict[str, dict] = {}
+        self._derive = None  # set on the first record: needmap is imported lazily
+        self._need_terms: Dict[str, Any] = {}
 
     def add(self, rec: Dict[str, Any], clean, num, dt) -> None:
         """Add one service record (``clean``/``num``/``dt`` are the loader's converters)."""
+        get = rec.get
         sid = rec["id"]
-        org = rec.get("organization")
+        org = get("organization")
         org_id = None
         if isinstance(org, dict) and org.get("id") and org.get("name"):
             org_id = org["id"]
@@ -97,34 +212,35 @@ class BatchRows:
                               "description": clean(org.get("description")) or "",
                               "email": org.get("email"), "website": org.get("website"),
                               "uri": org.get("uri")})
-        elif rec.get("organization_id"):
+        elif get("organization_id"):
             org_id = rec["organization_id"]
         self.services.append({
             "id": sid, "organization_id": org_id, "name": clean(rec["name"]),
-            "alternate_name": clean(rec.get("alternate_name")),
-            "description": clean(rec.get("description")), "url": rec.get("url"),
-            "email": rec.get("email"), "status": rec.get("status") or "active",
-            "application_process": clean(rec.get("application_process")),
-            "fees_description": clean(rec.get("fees_description")),
-            "eligibility_description": clean(rec.get("eligibility_description")),
-            "minimum_age": num(rec.get("minimum_age")), "maximum_age": num(rec.get("maximum_age")),
-            "alert": clean(rec.get("alert")),
-            "last_modified": dt(rec.get("last_modified")) or datetime.now(timezone.utc)})
-        for ph in rec.get("phones") or []:
+            "alternate_name": clean(get("alternate_name")),
+            "description": clean(get("description")), "url": get("url"),
+            "email": get("email"), "status": get("status") or "active",
+            "application_process": clean(get("application_process")),
+            "fees_description": clean(get("fees_description")),
+            "eligibility_description": clean(get("eligibility_description")),
+            "minimum_age": num(get("minimum_age")), "maximum_age": num(get("maximum_age")),
+            "alert": clean(get("alert")),
+            "last_modified": dt(get("last_modified")) or datetime.now(timezone.utc)})
+        for ph in get("phones") or ():
             if isinstance(ph, dict) and ph.get("id") and ph.get("number"):
                 self.phones.append({"id": ph["id"], "service_id": sid,
                                     "number": str(ph["number"]).strip().strip('"'),
                                     "extension": num(ph.get("extension")), "type": ph.get("type"),
                                     "description": clean(ph.get("description"))})
-        for sch in rec.get("schedules") or []:
+        for sch in get("schedules") or ():
             if isinstance(sch, dict) and sch.get("id"):
+                g = sch.get
                 self.schedules.append({
-                    "id": sch["id"], "service_id": sid, "freq": sch.get("freq"),
-                    "byday": sch.get("byday"), "opens_at": sch.get("opens_at"),
-                    "closes_at": sch.get("closes_at"), "valid_from": sch.get("valid_from"),
-                    "valid_to": sch.get("valid_to"), "description": clean(sch.get("description")),
-                    "notes": clean(sch.get("notes"))})
-        for sal in rec.get("service_at_locations") or []:
+                    "id": sch["id"], "service_id": sid, "freq": g("freq"),
+                    "byday": g("byday"), "opens_at": g("opens_at"),
+                    "closes_at": g("closes_at"), "valid_from": g("valid_from"),
+                    "valid_to": g("valid_to"), "description": clean(g("description")),
+                    "notes": clean(g("notes"))})
+        for sal in get("service_at_locations") or ():
             loc = sal.get("location") if isinstance(sal, dict) else None
             if not isinstance(loc, dict) or not loc.get("id") or not sal.get("id"):
                 continue
@@ -133,10 +249,12 @@ class BatchRows:
                               "description": clean(sal.get("description"))})
         terms_seen: List[tuple] = []
         linked: set = set()
-        for att in rec.get("attributes") or []:
+        for att in get("attributes") or ():
             if not isinstance(att, dict) or not att.get("id"):
                 continue
-            term = att.get("taxonomy_term") if isinstance(att.get("taxonomy_term"), dict) else {}
+            term = att.get("taxonomy_term")
+            if not isinstance(term, dict):
+                term = {}
             tid = term.get("id") or att.get("taxonomy_term_id")
             if not tid:
                 continue
@@ -152,16 +270,20 @@ class BatchRows:
             self.attributes.append({"id": att["id"], "link_id": sid, "link_type": "service",
                                     "link_entity": "service", "taxonomy_term_id": tid,
                                     "value": att.get("value")})
-        self._derived_needs(sid, rec, terms_seen, linked)
+        self._derived_needs(sid, rec, tuple(terms_seen), linked)
 
-    def _derived_needs(self, sid: str, rec: Dict[str, Any], terms: List[tuple],
+    def _derived_needs(self, sid: str, rec: Dict[str, Any], terms: Tuple[tuple, ...],
                        linked: set) -> None:
         """Link the service to the navigator's needs: mapped from its taxonomy terms (AIRS,
         Open Eligibility) or, with no usable taxonomy, classified from its name and text."""
-        from bot.directory.needmap import derive_needs
-
-        needs, source = derive_needs(terms, rec.get("name"), rec.get("description"))
-        by_code = needs_mod.taxonomy().by_code()
+        if self._derive is None:
+            self._derive = _needs_deriver()
+            self._need_terms = needs_mod.taxonomy().by_code()
+        needs, source = self._derive(terms, rec.get("name"), rec.get("description"))
+        if not needs:
+            return
+        by_code = self._need_terms
+        value = f"derived:{source}"
         for code in needs:
             term = by_code.get(code)
             if term is None or term.id in linked:
@@ -169,29 +291,32 @@ class BatchRows:
             self.attributes.append({"id": str(uuid.uuid5(DERIVED_NS, f"{sid}:need:{code}")),
                                     "link_id": sid, "link_type": "service",
                                     "link_entity": "service", "taxonomy_term_id": term.id,
-                                    "value": f"derived:{source}"})
+                                    "value": value})
 
     def _location(self, loc: Dict[str, Any], org_id: Optional[str], clean, num) -> None:
-        lat, lon = num(loc.get("latitude")), num(loc.get("longitude"))
+        get = loc.get
+        lat, lon = num(get("latitude")), num(get("longitude"))
         if lat is not None and not -90 <= lat <= 90 or lon is not None and not -180 <= lon <= 180:
             lat = lon = None
-        self.locations.append({"id": loc["id"],
-                               "location_type": loc.get("location_type") or "physical",
-                               "organization_id": loc.get("organization_id") or org_id,
-                               "name": clean(loc.get("name")),
-                               "description": clean(loc.get("description")),
+        loc_id = loc["id"]
+        self.locations.append({"id": loc_id,
+                               "location_type": get("location_type") or "physical",
+                               "organization_id": get("organization_id") or org_id,
+                               "name": clean(get("name")),
+                               "description": clean(get("description")),
                                "latitude": lat, "longitude": lon})
-        for adr in loc.get("addresses") or []:
+        for adr in get("addresses") or ():
             if isinstance(adr, dict) and adr.get("id"):
+                a = adr.get
                 self.addresses.append({
-                    "id": adr["id"], "location_id": loc["id"], "attention": adr.get("attention"),
-                    "address_1": clean(adr.get("address_1")) or "",
-                    "address_2": clean(adr.get("address_2")),
-                    "city": clean(adr.get("city")) or "", "region": adr.get("region"),
-                    "state_province": adr.get("state_province") or "",
-                    "postal_code": (adr.get("postal_code") or "").strip().upper(),
-                    "country": (adr.get("country") or "")[:2].upper(),
-                    "address_type": adr.get("address_type") or "physical"})
+                    "id": adr["id"], "location_id": loc_id, "attention": a("attention"),
+                    "address_1": clean(a("address_1")) or "",
+                    "address_2": clean(a("address_2")),
+                    "city": clean(a("city")) or "", "region": a("region"),
+                    "state_province": a("state_province") or "",
+                    "postal_code": (a("postal_code") or "").strip().upper(),
+                    "country": (a("country") or "")[:2].upper(),
+                    "address_type": a("address_type") or "physical"})
 
     def write(self, session: Session) -> None:
         """Write the batch: parents upserted, old children replaced."""

@@ -16,7 +16,8 @@ from sqlalchemy import or_, func, select
 from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
-from bot.directory.loader import ImportFileError, ImportReport, load_services, read_services_file
+from bot.directory.loader import (ImportFileError, ImportReport, hold_transaction, load_services,
+                                  read_services_file)
 from bot.directory.tabular import TabularPackage, open_datapackage
 from bot.models import (Attribute, Location, Phone, Schedule, Service, ServiceAtLocation,
                         Taxonomy, TaxonomyTerm)
@@ -150,6 +151,7 @@ def import_path(session_factory: sessionmaker, path: Union[str, Path], progress:
     report = DirectoryImportReport(source=str(path), format=fmt)
     seen: List[str] = []
     with session_factory() as session, session.begin():
+        hold_transaction(session)
         if package is not None:
             _upsert_taxonomy(session, package)
             report.taxonomy_terms = len(package.terms)

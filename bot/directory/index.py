@@ -9,7 +9,8 @@ need + bounding box, and service_id for refreshes.
 from __future__ import annotations
 
 import logging
-from typing import Iterable, List, Optional, Sequence
+from functools import lru_cache
+from typing import Any, Iterable, List, Optional, Sequence, Tuple
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, selectinload
@@ -52,17 +53,36 @@ def is_open_packed(packed: Optional[str], minute_of_week: int) -> Optional[bool]
     return False
 
 
+@lru_cache(maxsize=1 << 15)
+def _packed(schedules: Tuple[Tuple[Any, Any, Any], ...]) -> str:
+    """:func:`pack_hours` of (byday, opens_at, closes_at) rows, remembered: many services
+    share their opening hours."""
+    return pack_hours(hours.openings(schedules))
+
+
+@lru_cache(maxsize=1 << 16)
+def _youth(name: Optional[str], description: Optional[str], eligibility: Optional[str],
+           minimum_age: Optional[float], maximum_age: Optional[float]) -> bool:
+    from bot.directory.search import is_youth
+
+    return is_youth(name, description, eligibility, minimum_age, maximum_age)
+
+
 def build_rows(service: dict, codes: Iterable[str], schedules: Iterable[dict],
                locations: Sequence[dict]) -> List[dict]:
     """Index rows for one service given plain dicts of its columns, schedules and locations."""
-    from bot.directory.search import is_youth
+    triples = tuple((x.get("byday"), x.get("opens_at"), x.get("closes_at")) for x in schedules)
+    get = service.get
+    youth_args = (get("name"), get("description"), get("eligibility_description"),
+                  get("minimum_age"), get("maximum_age"))
+    try:
+        packed = _packed(triples)
+        youth = _youth(*youth_args)
+    except TypeError:  # an unhashable value: work it out without the caches
+        from bot.directory.search import is_youth
 
-    ops = hours.openings((x.get("byday"), x.get("opens_at"), x.get("closes_at"))
-                         for x in schedules)
-    packed = pack_hours(ops)
-    youth = is_youth(service.get("name"), service.get("description"),
-                     service.get("eligibility_description"), service.get("minimum_age"),
-                     service.get("maximum_age"))
+        packed = pack_hours(hours.openings(triples))
+        youth = is_youth(*youth_args)
     points = []
     for loc in locations:
         if loc.get("latitude") is not None and loc.get("longitude") is not None:
@@ -71,11 +91,12 @@ def build_rows(service: dict, codes: Iterable[str], schedules: Iterable[dict],
             points.append((loc["id"], None, None, True))
     if not locations:
         points.append((None, None, None, True))  # no location at all: reachable from anywhere
-    return [{"service_id": service["id"], "need_code": code, "location_id": loc_id,
+    sid, lo, hi = service["id"], youth_args[3], youth_args[4]
+    active = (get("status") or "active") == "active"
+    return [{"service_id": sid, "need_code": code, "location_id": loc_id,
              "latitude": lat, "longitude": lon, "remote": remote,
-             "minimum_age": service.get("minimum_age"), "maximum_age": service.get("maximum_age"),
-             "youth": youth, "hours": packed,
-             "active": (service.get("status") or "active") == "active"}
+             "minimum_age": lo, "maximum_age": hi, "youth": youth, "hours": packed,
+             "active": active}
             for code in sorted(set(codes)) for loc_id, lat, lon, remote in points]
 
 

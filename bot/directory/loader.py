@@ -10,6 +10,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import lru_cache
 from html import unescape
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Tuple
@@ -49,7 +50,13 @@ def clean_text(value: Any) -> Optional[str]:
     """Strip HTML tags and entities, collapse whitespace; None for empty."""
     if value is None:
         return None
-    text = str(value)
+    return _clean_str(value if type(value) is str else str(value))
+
+
+@lru_cache(maxsize=1 << 16)
+def _clean_str(text: str) -> Optional[str]:
+    """:func:`clean_text` of a string, remembered: replicated and re-imported records repeat
+    the same names, descriptions and addresses."""
     if _NEEDS_WORK.search(text):  # most fields are already plain: skip the rewriting
         text = unescape(_TAG.sub(" ", text))
         text = _NEWLINES.sub("\n", _SPACES.sub(" ", text))
@@ -105,6 +112,22 @@ def ensure_need_taxonomy(session: Session) -> None:
                                    taxonomy=tax.name, taxonomy_id=tax.id))
 
 
+def hold_transaction(session: Session) -> None:
+    """Make sure the session's transaction really is open in the database.
+
+    pysqlite (in its default mode) sends BEGIN only before an INSERT, UPDATE or DELETE. A
+    SAVEPOINT sent before any of those opens a transaction of its own, and its RELEASE commits:
+    each batch of an import (written inside ``begin_nested``) would then be committed on its
+    own, and a failure later in the file could not undo it. Sending BEGIN first keeps the whole
+    import one transaction, committed or rolled back by the caller."""
+    conn = session.connection()
+    if conn.dialect.name != "sqlite" or conn.dialect.driver != "pysqlite":
+        return
+    raw = conn.connection.dbapi_connection
+    if raw.isolation_level is not None and not raw.in_transaction:
+        conn.exec_driver_sql("BEGIN")
+
+
 def _validate(rec: Any) -> Optional[str]:
     if not isinstance(rec, dict):
         return "record is not an object"
@@ -155,6 +178,7 @@ def load_services(session: Session, records: Iterable[Any], batch_size: int = 10
                   ) -> ImportReport:
     """Upsert every valid record; report the invalid ones. The caller owns the transaction."""
     report = ImportReport()
+    hold_transaction(session)
     ensure_need_taxonomy(session)
     session.flush()
     batch: List[Dict[str, Any]] = []
