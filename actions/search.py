@@ -125,6 +125,7 @@ class _Ask(Action, ABC):
     """Ask for one form slot, with a Skip button (abstract: rasa_sdk does not register it)."""
 
     slot = ""
+    custom: Optional[Dict[str, Any]] = None  # channel hints, e.g. Telegram's location button
 
     @property
     @abstractmethod
@@ -136,7 +137,8 @@ class _Ask(Action, ABC):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(text=self.question, buttons=[button("Skip", "/skip")])
+        dispatcher.utter_message(text=self.question, buttons=[button("Skip", "/skip")],
+                                 json_message=self.custom)
         return []
 
 
@@ -144,6 +146,7 @@ class ActionAskLocation(_Ask):
     """Ask where the user is."""
 
     slot = "location"
+    custom = {"request_location": True}
     question = "Where are you? A town, area or postcode is fine."  # type: ignore[assignment]
 
 

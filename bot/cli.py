@@ -10,6 +10,7 @@
     navigator run                 setup + train + serve + chat; Ctrl-C stops everything
     navigator api [--host --port] serve the read-only HSDS 3.0 open data API
     navigator export FILE         write every service as HSDS 3.0 JSON
+    navigator telegram set-webhook URL | delete-webhook | info | poll
 """
 from __future__ import annotations
 
@@ -141,6 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.api import register_cli  # cheap: FastAPI loads only when `navigator api` runs
 
     register_cli(sub)  # `navigator api [--host --port]`, `navigator export FILE [--bare]`
+    from connectors.telegram_admin import register_cli as telegram_cli  # PTB only, no Rasa
+
+    telegram_cli(sub)  # `navigator telegram set-webhook URL|delete-webhook|info|poll`
     return p
 
 

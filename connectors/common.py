@@ -71,3 +71,42 @@ async def forget_tracker(app: Any, sender_id: str) -> bool:
         return True
     logger.warning("tracker store %s cannot delete conversations", type(inner).__name__)
     return False
+
+
+class _Redact(logging.Filter):
+    """Replaces registered secrets in every log record a handler emits."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: Set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secrets:
+            return True
+        message = record.getMessage()
+        cleaned = message
+        for secret in self.secrets:
+            cleaned = cleaned.replace(secret, "[redacted]")
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+_REDACT = _Redact()
+
+
+def redact_in_logs(*secrets: str) -> None:
+    """Never let these strings reach a log (a channel declares what it redacts). Also quiets
+    HTTP client loggers that print request URLs, which carry the Telegram bot token."""
+    _REDACT.secrets.update(s for s in secrets if s and len(s) >= 6)
+    root = logging.getLogger()
+    for handler in root.handlers:
+        if _REDACT not in handler.filters:
+            handler.addFilter(_REDACT)
+    for noisy in ("httpx", "httpcore", "telegram.Bot", "telegram.ext.ExtBot"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def redaction_filter() -> logging.Filter:
+    """The shared filter (for handlers created after a channel registered its secrets)."""
+    return _REDACT

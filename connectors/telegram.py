@@ -1,0 +1,232 @@
+"""Telegram channel on python-telegram-bot 22: ``POST /webhooks/telegram/webhook``.
+
+verify (secret token, constant time) → parse (size, JSON, ``Update.de_json``) → dedupe
+(``update_id`` claimed in the database) → answer 200 at once → the turn runs in the background
+and replies through :class:`TelegramOutput` (PTB's async bot: never blocks the event loop).
+
+Redacted from logs: the bot token, the webhook secret, chat and user ids, names, usernames and
+message text. The sender id Rasa sees is a keyed hash of the Telegram user id.
+"""
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import os
+import re
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from telegram import Update
+from telegram.ext import AIORateLimiter, ExtBot
+from telegram.request import BaseRequest, HTTPXRequest
+
+from bot import contacts
+from bot.privacy import Keys, get_keys
+from bot.safety import assess
+from connectors.common import default_sessions, forget_tracker, in_thread, redact_in_logs, spawn
+from connectors.telegram_admin import DEFAULT_BASE_URL, SECRET_HEADER
+from connectors.telegram_output import TelegramOutput
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY = 1_000_000  # Telegram updates are a few KB; anything near this is not Telegram
+MAX_TEXT = 4096  # Telegram's own limit for a message
+_REFERRAL = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_NON_TEXT = ("sticker", "photo", "voice", "video", "video_note", "audio", "document",
+             "animation", "contact", "poll", "dice", "venue")
+CANT_READ = ("I can only read text messages at the moment. Could you type what you need? "
+             "You can also share your location with the 📎 button.")
+STOPPED = ("Okay, I won't send you any more messages. If you want to talk again, send /start. "
+           "If you're in danger, call 999.")
+FORGOTTEN = ("Done: I've deleted our conversation and everything I kept about you. "
+             "To clear it from this phone too, delete the chat in Telegram.")
+HELP_PAYLOAD = "/bot_capabilities"
+
+
+class TelegramInput(InputChannel):
+    """Receives Telegram updates by webhook (or from ``navigator telegram poll``)."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "telegram"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "TelegramInput":
+        credentials = credentials or {}
+        token, secret = credentials.get("access_token"), credentials.get("secret_token")
+        if not token or not secret:
+            raise ValueError("telegram needs access_token and secret_token (TELEGRAM_TOKEN, "
+                             "TELEGRAM_SECRET_TOKEN)")
+        base_url = credentials.get("base_url") or os.environ.get("TELEGRAM_API_BASE_URL") \
+            or DEFAULT_BASE_URL
+        return cls(token, secret, base_url=base_url)
+
+    def __init__(self, access_token: str, secret_token: str, base_url: str = DEFAULT_BASE_URL,
+                 request: Optional[BaseRequest] = None, sessions=None,
+                 keys: Optional[Keys] = None) -> None:
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret_token):
+            raise ValueError("TELEGRAM_SECRET_TOKEN may hold only A-Z, a-z, 0-9, _ and -")
+        self.access_token, self.secret_token, self.base_url = access_token, secret_token, base_url
+        self._request = request
+        self._sessions, self._keys = sessions, keys
+        self._bot: Optional[ExtBot] = None
+        redact_in_logs(access_token, secret_token)
+
+    # -- shared state, made on first use (never at import or start-up) ------------------
+    @property
+    def sessions(self):
+        if self._sessions is None:
+            self._sessions = default_sessions()
+        return self._sessions
+
+    @property
+    def keys(self) -> Keys:
+        if self._keys is None:
+            self._keys = get_keys()
+        return self._keys
+
+    def get_bot(self) -> ExtBot:
+        """PTB's bot with its rate limiter (RetryAfter is waited out and retried)."""
+        if self._bot is None:
+            self._bot = ExtBot(self.access_token, base_url=self.base_url,
+                               request=self._request or HTTPXRequest(connection_pool_size=16),
+                               rate_limiter=AIORateLimiter(max_retries=3))
+        return self._bot
+
+    def get_output_channel(self, chat_id: Optional[str] = None,
+                           sender_id: Optional[str] = None) -> TelegramOutput:
+        return TelegramOutput(self.get_bot(), chat_id, sender_id, self.sessions, self.keys)
+
+    # -- HTTP -----------------------------------------------------------------------------
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        hook = Blueprint("telegram_webhook", __name__)
+
+        @hook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @hook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            given = request.headers.get(SECRET_HEADER, "")
+            if not hmac.compare_digest(given.encode(), self.secret_token.encode()):
+                logger.warning("telegram webhook: rejected a request with a bad secret token")
+                return response.json({"error": "forbidden"}, status=403)
+            body = request.body or b""
+            if len(body) > MAX_BODY:
+                return response.json({"error": "body too large"}, status=400)
+            try:
+                data = json.loads(body)
+                update_id = data["update_id"]
+                if not isinstance(update_id, int) or isinstance(update_id, bool):
+                    raise TypeError("update_id")
+            except (ValueError, KeyError, TypeError):
+                return response.json({"error": "not a Telegram update"}, status=400)
+            try:
+                update = Update.de_json(data, self.get_bot())
+            except Exception as exc:  # a kind this PTB cannot read: Telegram retries non-2xx
+                logger.warning("telegram update %s ignored: %s", update_id, type(exc).__name__)
+                return response.json({"status": "ignored"})
+            first = await in_thread(contacts.claim_delivery, self.sessions, "telegram",
+                                    str(update_id))
+            if not first:
+                return response.json({"status": "duplicate"})
+            spawn(self.handle(update, on_new_message, request.app), "telegram update")
+            return response.json({"status": "accepted"})
+
+        return hook
+
+    # -- one update -------------------------------------------------------------------
+    async def handle(self, update: Update, on_new_message: Callable[[UserMessage], Awaitable[Any]],
+                     app: Any = None) -> None:
+        """Turn one update into at most one Rasa message (or a direct reply)."""
+        if update.my_chat_member is not None:
+            await self._membership(update)
+            return
+        user, chat = update.effective_user, update.effective_chat
+        if user is None or chat is None or chat.type != "private" or user.is_bot:
+            return  # groups and channels: the navigator talks one to one only
+        sender_id = self.keys.pseudonym("telegram", str(user.id))
+        out = self.get_output_channel(str(chat.id), sender_id)
+        if update.callback_query is not None:
+            payload = await self._callback(update, out, sender_id)
+            if payload:
+                await self._to_rasa(on_new_message, payload, out, sender_id, str(chat.id))
+            return
+        if update.edited_message is not None:
+            text = update.edited_message.text or ""
+            if text and assess(text).crisis:  # an edit that signals risk is never ignored
+                await self._to_rasa(on_new_message, text[:MAX_TEXT], out, sender_id,
+                                    str(chat.id))
+            return
+        message = update.message
+        if message is None:
+            return  # other update kinds are acknowledged and ignored
+        if message.location is not None:
+            loc = message.location
+            await self._to_rasa(on_new_message, "/inform", out, sender_id, str(chat.id),
+                                {"location": {"latitude": loc.latitude,
+                                              "longitude": loc.longitude}})
+            return
+        if message.text is None:
+            if any(getattr(message, kind, None) for kind in _NON_TEXT):
+                await out.send_text_message(sender_id, CANT_READ)
+            return
+        await self._text(message.text, on_new_message, out, sender_id, str(chat.id), app)
+
+    async def _text(self, text: str, on_new_message, out: TelegramOutput, sender_id: str,
+                    chat_id: str, app: Any) -> None:
+        command, _, arg = text.strip().partition(" ")
+        command = command.split("@", 1)[0].lower()  # /start@NavigatorBot
+        if command == "/start":
+            referral = arg.strip() if _REFERRAL.fullmatch(arg.strip()) else None
+            await in_thread(contacts.remember_contact, self.sessions, self.keys, sender_id,
+                            "telegram", chat_id, referral)
+            await in_thread(contacts.set_opted_out, self.sessions, sender_id, "telegram", False)
+            await self._to_rasa(on_new_message, "/greet", out, sender_id, chat_id)
+        elif command == "/help":
+            await self._to_rasa(on_new_message, HELP_PAYLOAD, out, sender_id, chat_id)
+        elif command == "/stop":
+            await out.send_text_message(sender_id, STOPPED)
+            await in_thread(contacts.set_opted_out, self.sessions, sender_id, "telegram", True)
+        elif command == "/forget":
+            await forget_tracker(app, sender_id)
+            await in_thread(contacts.forget, self.sessions, sender_id)
+            await out.send_text_message(sender_id, FORGOTTEN)
+        else:
+            # Typed text is never a Rasa payload: "/need_housing{...}" must not inject intents.
+            clean = text.lstrip("/").strip()[:MAX_TEXT] or text[:MAX_TEXT]
+            await self._to_rasa(on_new_message, clean, out, sender_id, chat_id)
+
+    async def _callback(self, update: Update, out: TelegramOutput, sender_id: str
+                        ) -> Optional[str]:
+        query = update.callback_query
+        data = query.data or ""
+        payload: Optional[str] = data
+        if data.startswith(TelegramOutput.TOKEN_PREFIX):
+            payload = await in_thread(contacts.payload_for, self.sessions, sender_id,
+                                      data[len(TelegramOutput.TOKEN_PREFIX):])
+        await out.answer_callback(query.id, None if payload else "That button has expired.")
+        return payload or None
+
+    async def _to_rasa(self, on_new_message, text: str, out: TelegramOutput, sender_id: str,
+                       chat_id: str, metadata: Optional[Dict[str, Any]] = None) -> None:
+        await in_thread(contacts.remember_contact, self.sessions, self.keys, sender_id,
+                        "telegram", chat_id)
+        if await in_thread(contacts.is_opted_out, self.sessions, sender_id):
+            # Writing again after /stop is consent to talk again.
+            await in_thread(contacts.set_opted_out, self.sessions, sender_id, "telegram", False)
+        await on_new_message(UserMessage(text, out, sender_id, input_channel=self.name(),
+                                         metadata=metadata or None))
+
+    async def _membership(self, update: Update) -> None:
+        change = update.my_chat_member
+        if change.chat.type != "private" or change.from_user is None:
+            return
+        sender_id = self.keys.pseudonym("telegram", str(change.from_user.id))
+        if change.new_chat_member.status == "kicked":  # the user blocked the bot
+            await in_thread(contacts.mark_unreachable, self.sessions, sender_id, "telegram",
+                            "blocked the bot")

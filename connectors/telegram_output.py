@@ -1,0 +1,146 @@
+"""Sending to Telegram: Rasa responses → Bot API calls (PTB, async).
+
+* texts split at ≤ 4096 characters on paragraph/sentence boundaries, sent as HTML with every
+  character escaped (a service called ``<b>Tom & Jerry's`` cannot break the formatting);
+* buttons → an inline keyboard; a payload over Telegram's 64-byte ``callback_data`` limit is
+  replaced by a short token stored server-side (``bot.contacts``);
+* ``{"request_location": true}`` in a response's custom JSON → a reply keyboard with a
+  "share my location" button (and the response's buttons as plain keys);
+* 403 from Telegram (the user blocked the bot) → the contact is marked unreachable and nothing
+  more is sent to it; ``RetryAfter`` is waited out by PTB's rate limiter.
+"""
+from __future__ import annotations
+
+import html
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.core.channels.channel import OutputChannel
+from telegram import (InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton,
+                      ReplyKeyboardMarkup)
+from telegram.constants import ParseMode
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import ExtBot
+
+from bot import contacts
+from bot.privacy import Keys
+from bot.textsplit import split_text
+from connectors.common import in_thread
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGE = 4096
+MAX_CALLBACK_BYTES = 64
+SHARE_LOCATION = "📍 Share my location"
+
+
+class TelegramOutput(OutputChannel):
+    """Replies to one Telegram chat. ``chat_id`` is known while answering a message; for a
+    message sent later (a youth worker's reply) it is looked up from the sealed contact."""
+
+    TOKEN_PREFIX = "~"
+
+    @classmethod
+    def name(cls) -> Text:
+        return "telegram"
+
+    def __init__(self, bot: ExtBot, chat_id: Optional[str], sender_id: Optional[str],
+                 sessions, keys: Keys) -> None:
+        self.bot, self.chat_id, self.sender_id = bot, chat_id, sender_id
+        self.sessions, self.keys = sessions, keys
+
+    async def _chat(self, recipient_id: Text) -> Optional[str]:
+        if self.chat_id and recipient_id in (self.sender_id, None):
+            return self.chat_id
+        if not await in_thread(contacts.can_send, self.sessions, recipient_id):
+            return None
+        return await in_thread(contacts.contact_address, self.sessions, self.keys, recipient_id)
+
+    async def _send(self, recipient_id: Text, text: str, markup: Any = None) -> None:
+        chat_id = await self._chat(recipient_id)
+        if chat_id is None:
+            logger.info("telegram: not sending to an unreachable or unknown contact")
+            return
+        parts = split_text(text, MAX_MESSAGE, measure=lambda s: len(html.escape(s, quote=False)))
+        for i, part in enumerate(parts or [""]):
+            if not part:
+                continue
+            last = i == len(parts) - 1
+            try:
+                await self.bot.send_message(_chat_id(chat_id), html.escape(part, quote=False),
+                                            parse_mode=ParseMode.HTML,
+                                            reply_markup=markup if last else None)
+            except Forbidden:
+                await in_thread(contacts.mark_unreachable, self.sessions,
+                                recipient_id or self.sender_id, "telegram", "blocked the bot")
+                return
+            except TelegramError as exc:  # logged without text or ids
+                logger.error("telegram send failed: %s", type(exc).__name__)
+                return
+
+    async def _callback_data(self, payload: str) -> str:
+        if len(payload.encode("utf-8")) <= MAX_CALLBACK_BYTES and \
+                not payload.startswith(self.TOKEN_PREFIX):
+            return payload
+        token = await in_thread(contacts.token_for, self.sessions, self.sender_id, payload)
+        return self.TOKEN_PREFIX + token
+
+    async def inline_keyboard(self, buttons: List[Dict[Text, Any]]) -> InlineKeyboardMarkup:
+        """One button per row (titles are often long); payloads fit 64 bytes."""
+        rows = []
+        for b in buttons:
+            title = str(b.get("title") or "")[:64] or "…"
+            if b.get("url"):
+                rows.append([InlineKeyboardButton(title, url=b["url"])])
+            else:
+                payload = str(b.get("payload") or title)
+                rows.append([InlineKeyboardButton(title,
+                                                  callback_data=await self._callback_data(payload))])
+        return InlineKeyboardMarkup(rows)
+
+    # -- Rasa's OutputChannel ----------------------------------------------------------
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        custom = message.get("custom") or {}
+        if isinstance(custom, dict) and custom.get("request_location") and message.get("text"):
+            keys = [[KeyboardButton(SHARE_LOCATION, request_location=True)]]
+            keys += [[KeyboardButton(str(b.get("title"))[:64])] for b in message.get("buttons") or []]
+            markup = ReplyKeyboardMarkup(keys, one_time_keyboard=True, resize_keyboard=True)
+            await self._send(recipient_id, message["text"], markup)
+            return
+        await super().send_response(recipient_id, message)
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        await self._send(recipient_id, text)
+
+    async def send_text_with_buttons(self, recipient_id: Text, text: str,
+                                     buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
+        await self._send(recipient_id, text, await self.inline_keyboard(buttons))
+
+    async def send_quick_replies(self, recipient_id: Text, text: Text,
+                                 quick_replies: List[Dict[Text, Any]], **kwargs: Any) -> None:
+        await self.send_text_with_buttons(recipient_id, text, quick_replies)
+
+    async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
+        await self._send(recipient_id, image)
+
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any],
+                               **kwargs: Any) -> None:
+        """Custom JSON meant for other channels is not shown to the user."""
+        text = json_message.get("text") if isinstance(json_message, dict) else None
+        if text:
+            await self._send(recipient_id, str(text))
+
+    async def answer_callback(self, query_id: str, text: Optional[str] = None) -> None:
+        """Stop the button's spinner (every callback must be answered)."""
+        try:
+            await self.bot.answer_callback_query(query_id, text=text)
+        except TelegramError as exc:
+            logger.warning("telegram answerCallbackQuery failed: %s", type(exc).__name__)
+
+
+def _chat_id(value: str) -> Any:
+    """Telegram chat ids are integers (usernames like ``@channel`` are strings)."""
+    try:
+        return int(value)
+    except ValueError:
+        return value
