@@ -271,3 +271,14 @@ class ChannelMenu(Base):
     sender_id = Column(String(80), primary_key=True)
     items = Column(Text, nullable=False)
     updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class SmsStatus(Base):
+    """The latest delivery status Twilio reported for one outbound SMS (no text, no number)."""
+
+    __tablename__ = "sms_status"
+    message_sid = Column(String(64), primary_key=True)
+    sender_id = Column(String(80), nullable=False, index=True)
+    status = Column(String(16), nullable=False)
+    error_code = Column(String(8), nullable=True)
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
