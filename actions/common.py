@@ -41,6 +41,11 @@ def latest_intent(tracker: Tracker) -> str:
     return ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
 
 
+def on_sms(tracker: Tracker) -> bool:
+    """Whether the user writes by SMS (compact replies: every segment costs money)."""
+    return tracker.get_latest_input_channel() == "sms"
+
+
 def button(title: str, payload: str) -> Dict[str, Any]:
     """A Rasa button."""
     return {"title": title, "payload": payload}

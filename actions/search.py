@@ -11,11 +11,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import (SKIPPED, button, detail_buttons, latest_intent, latest_text,
-                            place_label, slot_age, slot_point)
+                            on_sms, place_label, slot_age, slot_point)
 from bot.navigator import get_navigator
 from bot.needs import detect_needs
 from bot.parsing import parse_age, pick_result
-from bot.render import detail_text, need_phrase, results_text, secondary_text
+from bot import render
+from bot.render import need_phrase
 
 logger = logging.getLogger(__name__)
 
@@ -192,6 +193,8 @@ def show_results(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dic
                  f"more options. You could also try another area or another kind of help.",
             buttons=MENU)
         return [SlotSet("result_ids", []), SlotSet("result_offset", 0.0)]
+    sms = on_sms(tracker)
+    results_text = render.results_text_sms if sms else render.results_text
     text = note + results_text(primary, page.results, 0, page.total, place, page.more)
     buttons = detail_buttons(len(page.results))
     if page.total > len(page.results) or page.more:
@@ -200,7 +203,8 @@ def show_results(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dic
     for other in [n for n in needs if n != primary][:2]:
         extra = nav.search([other], lat, lon, age, limit=1)
         if extra.results:
-            dispatcher.utter_message(text=secondary_text(other, extra.results[0]),
+            secondary = render.secondary_text_sms if sms else render.secondary_text
+            dispatcher.utter_message(text=secondary(other, extra.results[0]),
                                      buttons=[button(f"More {need_phrase(other)} help",
                                                      f"/need_{other}")])
     return [SlotSet("result_ids", [r.id for r in page.results]), SlotSet("result_offset", 0.0)]
@@ -237,6 +241,7 @@ class ActionMoreResults(Action):
                      f"You can ask about any of them by number, or ask for something else.",
                 buttons=detail_buttons(min(len(shown), 3)))
             return []
+        results_text = render.results_text_sms if on_sms(tracker) else render.results_text
         text = results_text(need, page.results, len(shown), page.total, place_label(tracker),
                             page.more)
         buttons = detail_buttons(len(page.results), start=len(shown))
@@ -278,7 +283,8 @@ def show_detail(dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
         dispatcher.utter_message(text=f"Which one do you mean?\n{listing}",
                                  buttons=detail_buttons(len(ids)))
         return
-    dispatcher.utter_message(text=detail_text(services[index]))
+    detail = render.detail_text_sms if on_sms(tracker) else render.detail_text
+    dispatcher.utter_message(text=detail(services[index]))
 
 
 class ActionUpdateSearch(Action):

@@ -107,3 +107,66 @@ def detail_text(r: ServiceResult) -> str:
     if r.fees:
         lines.append(f"Cost: {r.fees}")
     return "\n".join(lines).strip()
+
+
+# -- compact variants for SMS: every segment costs money, a result should fit in one ------------
+def short_address(address: Optional[str]) -> Optional[str]:
+    """"7 Calder Row, Leeds, LS2 7EW" → "7 Calder Row, LS2 7EW" (street and postcode)."""
+    if not address:
+        return None
+    parts = [p.strip() for p in address.split(",") if p.strip()]
+    return ", ".join([parts[0], parts[-1]]) if len(parts) > 2 else ", ".join(parts)
+
+
+def _short_status(r: ServiceResult) -> str:
+    text = r.status.describe()
+    return "" if text == "Opening hours not listed" else text.replace("Closed now - ", "Closed, ")
+
+
+def compact_block(n: int, r: ServiceResult) -> str:
+    """One result in about one SMS segment: number, name, phone, street and postcode, open."""
+    miles = r.distance_km * 0.621371 if r.distance_km is not None else None
+    facts = [_short_status(r), f"{miles:.1f}mi" if miles is not None else ""]
+    lines = [f"{n}. {r.name}", r.phone or (None if r.address else r.website or r.email),
+             short_address(r.address), ", ".join(f for f in facts if f)]
+    return "\n".join(line for line in lines if line)
+
+
+def results_text_sms(need: str, results: Sequence[ServiceResult], start: int, total: int,
+                     place: Optional[str], more: bool = False) -> str:
+    """Compact header and results for SMS (blank line between results: one segment each)."""
+    where = f" near {place}" if place else ""
+    head = f"{need_phrase(need).capitalize()} help{where}:" if start == 0 else \
+        f"More {need_phrase(need)} help{where}:"
+    shown = start + len(results)
+    tail = f"\n{shown} of {total}{'+' if more else ''}" if total > shown or more else ""
+    blocks = [compact_block(start + i + 1, r) for i, r in enumerate(results)]
+    return f"{head}\n" + "\n\n".join(blocks) + tail
+
+
+def secondary_text_sms(need: str, r: ServiceResult) -> str:
+    """One suggestion for another need, compact."""
+    lines = [f"For {need_phrase(need)}: {r.name}", r.phone, short_address(r.address)]
+    return "\n".join(x for x in lines if x)
+
+
+def detail_text_sms(r: ServiceResult) -> str:
+    """The detail a plain phone needs: how to reach it, when, for whom; no long description."""
+    lines: List[str] = [r.name]
+    if r.phone:
+        lines.append(f"Call {r.phone}")
+    if r.address:
+        lines.append(r.address)
+    status = _short_status(r)
+    if status:
+        lines.append(status)
+    if r.opening_lines:
+        lines.append("Hours: " + "; ".join(r.opening_lines))
+    who = _ages(r)
+    if who:
+        lines.append(who.capitalize())
+    if r.fees:
+        lines.append(f"Cost: {r.fees}")
+    if r.website and not r.phone:
+        lines.append(r.website)
+    return "\n".join(lines)

@@ -10,12 +10,15 @@ from rasa_sdk.executor import CollectingDispatcher
 
 def tracker(text: str = "", intent: str = "", slots: Optional[Dict[str, Any]] = None,
             ranking: Optional[List[Dict[str, Any]]] = None, entities=None, metadata=None,
-            active_loop: Optional[str] = None, sender: str = "test-user") -> Tracker:
-    """A tracker whose latest message is ``text`` classified as ``intent``."""
+            active_loop: Optional[str] = None, sender: str = "test-user",
+            channel: Optional[str] = None) -> Tracker:
+    """A tracker whose latest message is ``text`` classified as ``intent`` (received on
+    ``channel``, if given)."""
     latest = {"text": text, "intent": {"name": intent, "confidence": 0.9},
               "intent_ranking": ranking or [{"name": intent, "confidence": 0.9}],
               "entities": entities or [], "metadata": metadata or {}}
-    return Tracker(sender, dict(slots or {}), latest, [], False, None,
+    events = [{"event": "user", "text": text, "input_channel": channel}] if channel else []
+    return Tracker(sender, dict(slots or {}), latest, events, False, None,
                    {"name": active_loop} if active_loop else {}, "action_listen")
 
 

@@ -1,0 +1,329 @@
+"""The SMS channel over HTTP: signatures, dedupe, keywords, menus, sending, delivery reports."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import func, select
+
+from bot import contacts
+from bot.deliveries import get_status
+from bot.models import ChannelContact, DeliverySeen
+from bot.smstext import is_gsm, segments
+from connectors.sms import SMSInput
+from tests.connectors.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, TWILIO_NUMBER, inbound, new_sid
+from tests.connectors.sms_harness import KEYS, PUBLIC, STATUS, WEBHOOK, run, running
+
+PHONE = "+447700900123"
+SENDER = KEYS.pseudonym("sms", PHONE)
+
+
+def _stored(sessions) -> int:
+    with sessions() as s:
+        return (s.execute(select(func.count()).select_from(ChannelContact)).scalar()
+                + s.execute(select(func.count()).select_from(DeliverySeen)).scalar())
+
+
+# -- forged requests ----------------------------------------------------------------------------
+FORGERIES = {
+    "no signature": dict(headers={"X-Twilio-Signature": ""}),
+    "wrong token": dict(token="0" * 32),
+    "wrong url (as seen behind the proxy)": dict(sign_url="http://10.0.0.7:5005/webhooks/sms/webhook"),
+    "status url signature on webhook": dict(sign_url=STATUS),
+    "tampered parameter": dict(body=None, tamper=True),
+    "json instead of a form": dict(headers={"Content-Type": "application/json"}),
+}
+
+
+@pytest.mark.parametrize("how", list(FORGERIES))
+def test_forged_requests_are_rejected_and_nothing_is_stored(sessions, how):
+    async def scenario():
+        async with running(sessions) as h:
+            kw = dict(FORGERIES[how])
+            params = inbound(From=PHONE, Body="need food", MessageSid=new_sid())
+            if kw.pop("tamper", False):
+                from tests.connectors.fake_twilio import signed
+                data, _ = signed(WEBHOOK, params)
+                kw["body"] = data.replace("need+food", "need+money")
+            r = await h.post(WEBHOOK, params, **kw)
+            assert r.status_code == 403
+            assert h.agent.messages == [] and h.http.requests == [] and _stored(sessions) == 0
+    run(scenario())
+
+
+def test_forged_status_report_is_rejected(sessions):
+    async def scenario():
+        async with running(sessions) as h:
+            r = await h.post(STATUS, {"MessageSid": new_sid(), "MessageStatus": "undelivered",
+                                      "ErrorCode": "21610", "To": PHONE}, token="1" * 32)
+            assert r.status_code == 403 and _stored(sessions) == 0
+    run(scenario())
+
+
+def test_signed_request_without_body_or_from_is_a_bad_request(sessions):
+    async def scenario():
+        async with running(sessions) as h:
+            for drop in ("Body", "From", "MessageSid"):
+                params = inbound(From=PHONE, Body="hi", MessageSid=new_sid())
+                params.pop(drop)
+                params.pop("SmsSid") if drop == "MessageSid" else None
+                assert (await h.post(WEBHOOK, params)).status_code == 400
+            assert (await h.post(WEBHOOK, {})).status_code == 400
+            assert h.agent.messages == []
+    run(scenario())
+
+
+# -- a normal turn ------------------------------------------------------------------------------
+def test_turn_answers_at_once_then_replies_by_rest(sessions):
+    async def scenario():
+        async with running(sessions) as h:
+            r = await h.text(PHONE, "hello")
+            assert r.status_code == 200 and "<Response></Response>" in r.text
+            assert r.headers["content-type"].startswith("text/xml")
+            msg = h.agent.messages[0]
+            assert msg.sender_id == SENDER and msg.input_channel == "sms" and PHONE not in msg.sender_id
+            assert h.sent_to(PHONE) == ["You said hello"]
+            sent = h.http.sent[0]
+            assert sent["From"] == TWILIO_NUMBER and sent["StatusCallback"] == STATUS
+            row = contacts.get_contact(sessions, SENDER)
+            assert PHONE not in row.address_sealed
+            assert contacts.contact_address(sessions, KEYS, SENDER) == PHONE
+    run(scenario())
+
+
+def test_slow_turn_does_not_hold_the_webhook(sessions):
+    async def scenario():
+        gate = asyncio.Event()
+
+        class Slow:
+            async def handle_message(self, message):
+                await gate.wait()
+                await message.output_channel.send_response(message.sender_id, {"text": "late"})
+
+        async with running(sessions, agent=Slow()) as h:
+            data = inbound(From=PHONE, Body="hi", MessageSid=new_sid())
+            from tests.connectors.fake_twilio import signed
+            body, headers = signed(WEBHOOK, data)
+            r = await asyncio.wait_for(h.client.post("/webhooks/sms/webhook", content=body,
+                                                     headers=headers), timeout=2)
+            assert r.status_code == 200 and h.http.sent == []
+            gate.set()
+            from connectors.common import drain
+            await drain()
+            assert h.sent_to(PHONE) == ["late"]
+    run(scenario())
+
+
+def test_replay_is_processed_once_even_after_a_restart(sessions):
+    async def scenario():
+        sid = new_sid()
+        async with running(sessions) as h:
+            assert (await h.text(PHONE, "hello", sid)).status_code == 200
+            assert (await h.text(PHONE, "hello", sid)).status_code == 200
+            assert len(h.agent.messages) == 1 and len(h.http.sent) == 1
+        async with running(sessions) as h2:  # a new process (or replica), same database
+            assert (await h2.text(PHONE, "hello", sid)).status_code == 200
+            assert h2.agent.messages == [] and h2.http.sent == []
+    run(scenario())
+
+
+def test_long_and_emoji_messages(sessions):
+    async def scenario():
+        async with running(sessions, reply=lambda m: [{"text": "Got it 👍 – “thanks”… "
+                                                               + "x" * 10}]) as h:
+            await h.text(PHONE, "a" * 1600)
+            await h.text(PHONE, "😀🙃🔥 need food 🍕")
+            assert len(h.agent.messages[0].text) == 1600
+            assert h.agent.messages[1].text == "😀🙃🔥 need food 🍕"  # the user's text untouched
+            for body in h.sent_to(PHONE):
+                assert is_gsm(body) and segments(body) == 1
+                assert body.startswith('Got it - "thanks"... ')
+    run(scenario())
+
+
+def test_empty_body_is_not_a_turn(sessions):
+    async def scenario():
+        async with running(sessions) as h:
+            r = await h.post(WEBHOOK, inbound(From=PHONE, Body="", NumMedia="1",
+                                              MessageSid=new_sid()))
+            assert r.status_code == 200 and h.agent.messages == []
+            assert "only read text" in h.sent_to(PHONE)[0]
+    run(scenario())
+
+
+# -- opt-out ------------------------------------------------------------------------------------
+STOP_WORDS = ["STOP", "stop", " Stop! ", "StopAll", "unsubscribe", "UnSubScribe.", "cancel",
+              "CANCEL", "End", "end.", "QUIT", "qUiT "]
+
+
+@pytest.mark.parametrize("word", STOP_WORDS)
+def test_opt_out_words(sessions, word):
+    async def scenario():
+        async with running(sessions) as h:
+            await h.text(PHONE, word)
+            assert contacts.is_opted_out(sessions, SENDER) and h.agent.messages == []
+            assert len(h.sent_to(PHONE)) == 1 and "START" in h.sent_to(PHONE)[0]
+            await h.text(PHONE, "need food")  # nothing more is sent
+            await h.text(PHONE, word)  # not even a second confirmation
+            assert len(h.sent_to(PHONE)) == 1
+    run(scenario())
+
+
+@pytest.mark.parametrize("text", ["I want to end it", "can't stop crying", "stop it",
+                                  "end of the line for me"])
+def test_sentences_with_keywords_are_not_opt_outs(sessions, text):
+    async def scenario():
+        async with running(sessions) as h:
+            await h.text(PHONE, text)
+            assert not contacts.is_opted_out(sessions, SENDER)
+            assert h.agent.messages[0].text == text and h.sent_to(PHONE) == [f"You said {text}"]
+    run(scenario())
+
+
+def test_crisis_after_opt_out_still_gets_support_for_that_turn(sessions):
+    def reply(m):
+        return [{"text": "Call 999. Samaritans 116 123."}] if "end it" in m.text else \
+            [{"text": "ok"}]
+
+    async def scenario():
+        async with running(sessions, reply=reply) as h:
+            await h.text(PHONE, "STOP")
+            await h.text(PHONE, "I want to end it")
+            assert h.sent_to(PHONE)[-1] == "Call 999. Samaritans 116 123."
+            assert contacts.is_opted_out(sessions, SENDER)  # still opted out afterwards
+            await h.text(PHONE, "hello")
+            assert len(h.sent_to(PHONE)) == 2 and h.agent.messages[-1].text == "hello"
+    run(scenario())
+
+
+def test_start_resubscribes_and_help_answers(sessions):
+    async def scenario():
+        async with running(sessions) as h:
+            await h.text(PHONE, "help")
+            assert "To talk to a person" in h.sent_to(PHONE)[0] and "999" in h.sent_to(PHONE)[0]
+            assert segments(h.sent_to(PHONE)[0]) == 1
+            await h.text(PHONE, "yes")  # not opted out: "yes" is just a message
+            assert h.agent.messages[-1].text == "yes"
+            await h.text(PHONE, "stop")
+            await h.text(PHONE, "Start")
+            assert not contacts.is_opted_out(sessions, SENDER)
+            assert "You're back" in h.sent_to(PHONE)[-1]
+            await h.text(PHONE, "hi")
+            assert h.sent_to(PHONE)[-1] == "You said hi"
+    run(scenario())
+
+
+# -- menus --------------------------------------------------------------------------------------
+def _menu_bot(m):
+    if m.text.startswith("/"):
+        return [{"text": f"payload {m.text}"}]
+    return [{"text": "Here are 3 places.", "buttons": [
+        {"title": f"More about {i}", "payload": f'/ask_detail{{"result_number":"{i}"}}'}
+        for i in (1, 2, 3)] + [{"title": "Show more", "payload": "/request_more"}]},
+        {"text": "Also money.", "buttons": [{"title": "More money help",
+                                             "payload": "/need_money"}]}]
+
+
+def test_numbered_menu_round_trip_across_a_restart(sessions):
+    async def scenario():
+        async with running(sessions, reply=_menu_bot) as h:
+            await h.text(PHONE, "need a bed")
+            [body] = h.sent_to(PHONE)
+            assert body == ("Here are 3 places.\nReply:\n1-3 Details\n4 Show more\n\n"
+                            "Also money.\nReply 5 for More money help")
+        async with running(sessions, reply=_menu_bot) as h:  # restarted
+            await h.text(PHONE, "2")  # the menu sent before the restart
+            assert h.agent.messages[-1].text == '/ask_detail{"result_number":"2"}'
+            await h.text(PHONE, "need a bed")
+            await h.text(PHONE, "the first one")
+            assert h.agent.messages[-1].text == '/ask_detail{"result_number":"1"}'
+            await h.text(PHONE, "need a bed")
+            await h.text(PHONE, "four")
+            assert h.agent.messages[-1].text == "/request_more"
+            await h.text(PHONE, "need a bed")
+            await h.text(PHONE, "5")
+            assert h.agent.messages[-1].text == "/need_money"
+            await h.text(PHONE, "need a bed")
+            await h.text(PHONE, "9")  # no such option: plain text
+            assert h.agent.messages[-1].text == "9"
+    run(scenario())
+
+
+def test_a_turn_without_buttons_clears_the_menu(sessions):
+    async def scenario():
+        async with running(sessions, reply=_menu_bot) as h:
+            await h.text(PHONE, "need a bed")
+            await h.text(PHONE, "2")  # answered without buttons
+            await h.text(PHONE, "2")
+            assert h.agent.messages[-1].text == "2"
+    run(scenario())
+
+
+# -- sending and delivery reports ---------------------------------------------------------------
+def test_long_reply_split_on_sentences_and_capped(sessions):
+    sentence = "This sentence is about forty characters. "
+
+    async def scenario():
+        async with running(sessions, reply=lambda m: [{"text": sentence * 30}]) as h:
+            await h.text(PHONE, "hi")
+            parts = h.sent_to(PHONE)
+            assert len(parts) == 4 and all(segments(p) == 1 for p in parts)
+            assert all(p.endswith("characters.") for p in parts[:3]) and parts[3].endswith("...")
+    run(scenario())
+
+
+def test_status_reports_recorded_and_carrier_opt_out_marks_unreachable(sessions):
+    async def scenario():
+        async with running(sessions) as h:
+            await h.text(PHONE, "hi")
+            msg_sid = new_sid()
+            ok = {"MessageSid": msg_sid, "MessageStatus": "delivered", "To": PHONE,
+                  "AccountSid": ACCOUNT_SID, "From": TWILIO_NUMBER, "SmsStatus": "delivered"}
+            assert (await h.post(STATUS, ok)).status_code == 204
+            assert get_status(sessions, msg_sid).status == "delivered"
+            late = dict(ok, MessageStatus="sent", SmsStatus="sent")
+            await h.post(STATUS, late)
+            assert get_status(sessions, msg_sid).status == "delivered"
+            bad = dict(ok, MessageSid=new_sid(), MessageStatus="undelivered", ErrorCode="21610")
+            await h.post(STATUS, bad)
+            assert not contacts.can_send(sessions, SENDER)
+            await h.text(PHONE, "hi again")  # they wrote: reachable again
+            assert h.sent_to(PHONE)[-1] == "You said hi again"
+    run(scenario())
+
+
+def test_rest_refusal_marks_unreachable_and_transient_errors_retry(sessions):
+    async def scenario():
+        async with running(sessions) as h:
+            h.http.fail[PHONE] = (400, 21610)
+            await h.text(PHONE, "hi")
+            assert contacts.get_contact(sessions, SENDER).unreachable_reason.startswith("21610")
+            other = "+447700900456"
+            h.http.fail[other] = (503, 20500)
+            await h.text(other, "hi")
+            assert len([d for d in h.http.sent if d["To"] == other]) == 3  # tried 3 times
+    run(scenario())
+
+
+def test_sent_status_stored_without_number(sessions):
+    async def scenario():
+        async with running(sessions) as h:
+            await h.text(PHONE, "hi")
+            from bot.models import SmsStatus
+            with sessions() as s:
+                rows = s.execute(select(SmsStatus)).scalars().all()
+            assert len(rows) == 1 and rows[0].sender_id == SENDER and rows[0].status == "queued"
+    run(scenario())
+
+
+def test_from_credentials_and_configuration(monkeypatch):
+    monkeypatch.setenv("TWILIO_API_BASE", "http://127.0.0.1:9")
+    monkeypatch.setenv("SMS_MAX_SEGMENTS", "3")
+    ch = SMSInput.from_credentials({"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN,
+                                    "twilio_number": TWILIO_NUMBER, "public_url": PUBLIC + "/"})
+    assert ch.max_segments == 3 and ch.client.api.base_url == "http://127.0.0.1:9"
+    assert ch.public_url == PUBLIC and ch.name() == "sms"
+    with pytest.raises(Exception):
+        SMSInput.from_credentials(None)
+    with pytest.raises(ValueError):
+        SMSInput(ACCOUNT_SID, "", TWILIO_NUMBER, PUBLIC)
