@@ -10,8 +10,11 @@ PY310     ?= $(shell command -v python3.10 2>/dev/null || (pyenv prefix 3.10 2>/
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+# Browser tests drive Debian's Chromium through Playwright: Playwright never downloads one.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+CHROMIUM  ?= /usr/bin/chromium
 
-.PHONY: help install run test validate train serve chat lint clean
+.PHONY: help install chromium screenshots run test validate train serve chat lint clean
 
 help:
 	@echo "make run    - install, migrate, load the sample directory, train if needed, start and chat"
@@ -45,9 +48,28 @@ serve: $(STAMP)
 chat: $(STAMP)
 	$(BIN)/navigator chat
 
+# The console's browser tests (tests/console/test_browser.py) need Debian's `chromium`: installed
+# here, for the tests only, when it is missing and apt-get can run (as root, or with sudo -n).
+# Where it cannot be installed the browser tests are skipped with that reason; nothing else is.
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then APT="apt-get"; \
+	  elif command -v apt-get >/dev/null 2>&1 && sudo -n true 2>/dev/null; then APT="sudo -n apt-get"; \
+	  else APT=""; fi; \
+	  if [ -n "$$APT" ]; then \
+	    echo "installing Debian chromium for the browser tests"; \
+	    ($$APT update -qq && DEBIAN_FRONTEND=noninteractive $$APT install -y -q chromium >/dev/null) \
+	      || echo "chromium could not be installed: the browser tests will be skipped"; \
+	  else echo "no apt-get here (or no root): the browser tests will be skipped"; fi; \
+	fi
+
 # pytest exits non-zero on failures and with 5 when no test ran: both fail `make test`.
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/pytest -ra
+
+# Refresh docs/screenshots/ (queue and conversation view) from the browser test.
+screenshots: $(STAMP) chromium
+	NAVIGATOR_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/console/test_browser.py
 
 clean:
 	rm -rf $(VENV) var results models

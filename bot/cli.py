@@ -5,12 +5,15 @@
     navigator import PATH         load HSDS data: 3.0 JSON, or a 3.0 / 1.x tabular datapackage
     navigator setup               db upgrade + load the sample directory if the DB is empty
     navigator train [--force]     train the Rasa model (skipped when the data is unchanged)
-    navigator serve               start the action server and the Rasa server (no chat)
+    navigator serve [--only rasa|actions]  start the action server and the Rasa server
     navigator chat                chat in the terminal with a running server
     navigator run                 setup + train + serve + chat; Ctrl-C stops everything
     navigator api [--host --port] serve the read-only HSDS 3.0 open data API
     navigator export FILE         write every service as HSDS 3.0 JSON
     navigator telegram set-webhook URL | delete-webhook | info | poll
+    navigator org add SLUG NAME [--sms-number N]    a youth organisation
+    navigator worker add EMAIL --org SLUG [--role worker|admin]   a console account
+    navigator console [--host --port]               serve the youth-worker console
 """
 from __future__ import annotations
 
@@ -91,10 +94,10 @@ def cmd_train(args) -> int:
     return train(force=args.force)
 
 
-def cmd_serve(_args) -> int:
+def cmd_serve(args) -> int:
     from bot.process import serve
 
-    return serve(get_settings())
+    return serve(get_settings(), only=getattr(args, "only", None))
 
 
 def cmd_chat(args) -> int:
@@ -132,8 +135,10 @@ def build_parser() -> argparse.ArgumentParser:
     tr = sub.add_parser("train", help="train the Rasa model if the data changed")
     tr.add_argument("--force", action="store_true", help="train even if nothing changed")
     tr.set_defaults(func=cmd_train)
-    sub.add_parser("serve", help="start the action server and Rasa server").set_defaults(
-        func=cmd_serve)
+    sv = sub.add_parser("serve", help="start the action server and Rasa server")
+    sv.add_argument("--only", choices=["rasa", "actions"],
+                    help="start just one of them (one container per process, deploy/)")
+    sv.set_defaults(func=cmd_serve)
     ch = sub.add_parser("chat", help="chat with a running server in the terminal")
     ch.add_argument("--sender", default=None, help="conversation id (default: random)")
     ch.set_defaults(func=cmd_chat)
@@ -145,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     from connectors.telegram_admin import register_cli as telegram_cli  # PTB only, no Rasa
 
     telegram_cli(sub)  # `navigator telegram set-webhook URL|delete-webhook|info|poll`
+    from bot.console.cli import register_cli as console_cli  # cheap: FastAPI loads on use
+
+    console_cli(sub)  # `navigator org add`, `navigator worker add`, `navigator console`
     return p
 
 

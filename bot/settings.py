@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Mapping, Optional, Tuple
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,11 +50,28 @@ class Settings:
     log_level: str = "INFO"
     secret_key: str = ""
     secret_key_file: str = "var/secret.key"
+    duty_hours: str = "Mon-Fri 09:00-17:00"
+    default_org: str = "default"
+    handoff_wait_minutes: int = 30
+    console_host: str = "127.0.0.1"
+    console_port: int = 8100
+    console_secure_cookies: bool = True
+    # Production mode (deploy/README.md): shared stores so several replicas serve one user.
+    tracker_db_url: str = ""  # Rasa's tracker store; empty: the SQLite file `tracker_db`
+    redis_url: str = ""  # Rasa's RedisLockStore; empty: in-memory locks (one Rasa process)
+    redis_key_prefix: str = "navigator"
+    rabbitmq_url: str = ""  # Rasa's Pika event broker; empty: no event stream
+    rabbitmq_queue: str = "rasa_events"
+    action_url: str = ""  # the action server's webhook as Rasa reaches it (a k8s Service)
+    action_timeout_s: int = 7  # Rasa's call to the action server (Rasa's own default: 300 s)
+    turn_timeout_s: int = 9  # a channel answers with a safe reply after this long
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def action_endpoint_url(self) -> str:
         """URL the Rasa server uses to call the action server."""
+        if self.action_url:
+            return self.action_url
         return f"http://{self.action_host}:{self.action_port}/webhook"
 
     @property
@@ -84,6 +101,9 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
     level = env.get("NAVIGATOR_LOG_LEVEL", "INFO").upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise SettingsError(f"NAVIGATOR_LOG_LEVEL must be DEBUG/INFO/WARNING/ERROR, got {level!r}")
+    if env.get("REDIS_URL") and not env.get("NAVIGATOR_SECRET_KEY"):
+        raise SettingsError("REDIS_URL turns on several replicas: they must share one "
+                            "NAVIGATOR_SECRET_KEY (sender ids and sealed addresses depend on it)")
     return Settings(
         database_url=env.get("DATABASE_URL") or default_database_url(),
         region=region,
@@ -100,7 +120,73 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         log_level=level,
         secret_key=_secret(env),
         secret_key_file=env.get("NAVIGATOR_SECRET_KEY_FILE", str(PROJECT_ROOT / "var" / "secret.key")),
+        duty_hours=_duty_hours(env),
+        default_org=_org_slug(env),
+        handoff_wait_minutes=_int(env, "NAVIGATOR_HANDOFF_WAIT_MINUTES", 30, 1, 24 * 60),
+        console_host=env.get("CONSOLE_HOST", "127.0.0.1"),
+        console_port=_int(env, "CONSOLE_PORT", 8100),
+        console_secure_cookies=_bool(env, "CONSOLE_SECURE_COOKIES", True),
+        tracker_db_url=_url(env, "TRACKER_DB_URL", ("postgresql", "sqlite")),
+        redis_url=_url(env, "REDIS_URL", ("redis", "rediss")),
+        redis_key_prefix=_word(env, "REDIS_KEY_PREFIX", "navigator"),
+        rabbitmq_url=_url(env, "RABBITMQ_URL", ("amqp", "amqps")),
+        rabbitmq_queue=_word(env, "RABBITMQ_QUEUE", "rasa_events", "_.-"),
+        action_url=_url(env, "ACTION_SERVER_URL", ("http", "https")),
+        action_timeout_s=_int(env, "NAVIGATOR_ACTION_TIMEOUT_S", 7, 1, 300),
+        turn_timeout_s=_int(env, "NAVIGATOR_TURN_TIMEOUT_S", 9, 1, 300),
     )
+
+
+def _url(env: Mapping[str, str], name: str, schemes: Tuple[str, ...]) -> str:
+    """An optional URL whose scheme (before any ``+driver``) is one of ``schemes``."""
+    value = (env.get(name) or "").strip()
+    if not value:
+        return ""
+    scheme = value.split("://", 1)[0].split("+", 1)[0].lower() if "://" in value else ""
+    if scheme not in schemes:
+        raise SettingsError(f"{name} must be a {' or '.join(s + '://' for s in schemes)} URL "
+                            f"(got one starting {value.split(':', 1)[0]!r})")
+    return value
+
+
+def _word(env: Mapping[str, str], name: str, default: str, extra: str = "") -> str:
+    value = (env.get(name) or default).strip()
+    if not value or not all(c.isalnum() or c in extra for c in value) or len(value) > 64:
+        allowed = "letters and digits" + (f" and {' '.join(extra)}" if extra else "")
+        raise SettingsError(f"{name} may hold only {allowed} (1-64), got {value!r}")
+    return value
+
+
+def _duty_hours(env: Mapping[str, str]) -> str:
+    from bot.duty import DutyHoursError, parse_duty_hours
+
+    value = env.get("NAVIGATOR_DUTY_HOURS", "Mon-Fri 09:00-17:00")
+    try:
+        parse_duty_hours(value)
+    except DutyHoursError as exc:
+        raise SettingsError(f"NAVIGATOR_DUTY_HOURS: {exc}") from exc
+    return value
+
+
+def _org_slug(env: Mapping[str, str]) -> str:
+    import re
+
+    value = env.get("NAVIGATOR_DEFAULT_ORG", "default").strip()
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", value):
+        raise SettingsError("NAVIGATOR_DEFAULT_ORG must be 1-64 of A-Z a-z 0-9 _ -, "
+                            f"got {value!r}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false, got {raw!r}")
 
 
 def _secret(env: Mapping[str, str]) -> str:

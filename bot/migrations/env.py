@@ -4,6 +4,7 @@ from __future__ import annotations
 from alembic import context
 
 from bot.db import make_engine
+from bot import handoff_models  # noqa: F401 - registers the handoff tables on Base
 from bot.models import Base
 
 config = context.config

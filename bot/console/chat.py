@@ -1,0 +1,24 @@
+"""The local web chat's message fetch (``GET /chat/{sender_id}/messages``).
+
+Rasa's REST channel answers only the message it was sent, so a worker's reply to a local chat
+user waits in the outbox until the chat client asks for it here (``navigator chat`` polls).
+No login: the sender id is the chat's own random id; only REST-channel messages are served.
+"""
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from bot.console.web import state
+from bot.outbox import fetch_for_chat
+
+router = APIRouter()
+
+
+@router.get("/chat/{sender_id}/messages")
+def chat_messages(request: Request, sender_id: str) -> JSONResponse:
+    """Worker messages waiting for a local web chat (REST channel) user, as JSON; each is
+    returned once. Telegram and SMS users' messages are pushed and never served here."""
+    if not 1 <= len(sender_id) <= 80:
+        return JSONResponse({"message": "sender id must be 1-80 characters"}, status_code=422)
+    return JSONResponse({"messages": fetch_for_chat(state(request).sessions, sender_id)})

@@ -1,0 +1,119 @@
+"""The transcript merges Rasa's real SQL tracker store with the handoff's turns."""
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from bot import accounts, casework, handoff
+from bot.models import Service
+from bot.transcript import age_band, as_text, transcript
+
+PASSWORD = "correct horse battery"
+
+
+def _write_tracker(path, sender_id, events):
+    """Save a tracker with Rasa's own SQLTrackerStore (the schema the bot really writes)."""
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(path))
+    tracker = DialogueStateTracker.from_events(sender_id, events)
+    asyncio.run(store.save(tracker))
+    store.engine.dispose()
+
+
+@pytest.fixture
+def setup(sessions, tmp_path):
+    from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
+
+    accounts.add_org(sessions, "hub", "The Hub")
+    accounts.add_org(sessions, "other", "Other")
+    worker = accounts.add_worker(sessions, "jo@example.org", PASSWORD, "hub", display_name="Jo")
+    stranger = accounts.add_worker(sessions, "x@example.org", PASSWORD, "other")
+    with sessions() as s, s.begin():
+        s.add(Service(id="svc-1", name="Northgate Youth Hub Drop-in", status="active"))
+    t0 = time.time() - 600
+    _write_tracker(tmp_path / "tracker.db", "tg-a", [
+        UserUttered("my dad threw me out", timestamp=t0),
+        SlotSet("needs", ["housing", "family"], timestamp=t0 + 1),
+        BotUttered("Where are you?", {"buttons": [{"title": "Skip", "payload": "/skip"}]},
+                   timestamp=t0 + 2),
+        UserUttered("Leeds", timestamp=t0 + 3),
+        SlotSet("location", "Leeds", timestamp=t0 + 4),
+        SlotSet("age", 19.0, timestamp=t0 + 4),
+        SlotSet("result_ids", ["svc-1", "gone"], timestamp=t0 + 5),
+        BotUttered("Here's somewhere to stay help near Leeds", timestamp=t0 + 5),
+    ])
+    _write_tracker(tmp_path / "tracker.db", "tg-other", [UserUttered("not yours", timestamp=t0)])
+    h = handoff.request_handoff(sessions, "tg-a", "telegram", "request", org="hub")
+    handoff.record_user_message(sessions, "tg-a", "can i talk to a real person")
+    handoff.worker_reply(sessions, h.id, worker, "Hi, I'm Jo.")
+    return sessions, str(tmp_path / "tracker.db"), worker, stranger, h
+
+
+def test_transcript_merges_tracker_and_handoff_turns(setup):
+    sessions, tracker_db, worker, _stranger, _h = setup
+    tr = transcript(sessions, tracker_db, "tg-a", org_id=worker.org_id)
+    assert not tr.warning
+    said = [(t.role, t.text.split("\n")[0]) for t in tr.turns]
+    assert said == [("user", "my dad threw me out"), ("bot", "Where are you?"),
+                    ("user", "Leeds"), ("bot", "Here's somewhere to stay help near Leeds"),
+                    ("system", "handoff requested (request)"),
+                    ("user", "can i talk to a real person"),
+                    ("system", "taken by Jo"), ("worker", "Hi, I'm Jo.")]
+    assert "[Skip]" in tr.turns[1].text
+    assert tr.summary.needs == ["housing", "family"] and tr.summary.place == "Leeds"
+    assert tr.summary.age_band == "18-21"
+    assert tr.summary.services == ["Northgate Youth Hub Drop-in"]
+    text = as_text(tr, "Conversation 1")
+    assert "Worker (Jo): Hi, I'm Jo." in text and "Age band: 18-21" in text
+
+
+def test_other_organisation_sees_no_handoff_turns(setup):
+    sessions, tracker_db, _worker, stranger, _h = setup
+    tr = transcript(sessions, tracker_db, "tg-a", org_id=stranger.org_id)
+    assert all(t.source == "tracker" for t in tr.turns)
+
+
+def test_missing_tracker_store_is_a_warning_not_an_error(setup, tmp_path):
+    sessions, _tracker_db, worker, _stranger, _h = setup
+    tr = transcript(sessions, str(tmp_path / "nope.db"), "tg-a", org_id=worker.org_id)
+    assert "not found" in tr.warning and [t.role for t in tr.turns if t.role != "system"] == \
+        ["user", "worker"]
+
+
+def test_pdf_export_is_a_pdf_with_any_text(setup):
+    sessions, tracker_db, worker, _stranger, h = setup
+    handoff.record_user_message(sessions, "tg-a", "Łódź ünïcödé <b>bold</b> 😀")
+    pdf = casework.as_pdf(transcript(sessions, tracker_db, "tg-a", worker.org_id), "T")
+    assert pdf.startswith(b"%PDF-") and len(pdf) > 1000
+
+
+@pytest.mark.parametrize("age, band", [(15, "under 16"), (17, "16-17"), (18, "18-21"),
+                                       (25, "22-25"), (30, "over 25"), ("skipped", "not given"),
+                                       (None, "not given")])
+def test_age_band_never_shows_the_exact_age(age, band):
+    assert age_band(age) == band
+
+
+def test_history_search_by_tag_need_and_date(setup):
+    from datetime import date, timedelta
+
+    sessions, _tracker_db, worker, stranger, h = setup
+    other = handoff.request_handoff(sessions, "tg-b", "sms", "fallback", org="hub",
+                                    needs=["money", "food"])
+    casework.set_tag(sessions, h.id, worker, "  Housing  ")
+    ids = lambda **kw: [x.id for x in casework.search_history(sessions, worker, **kw)]  # noqa
+    assert ids() == [other.id, h.id]
+    assert ids(tag="housing") == [h.id]
+    assert ids(need="food") == [other.id] and ids(need="foo") == []
+    assert ids(since=date.today() + timedelta(days=1)) == []
+    assert ids(until=date.today()) == [other.id, h.id]
+    assert casework.search_history(sessions, stranger) == []
+    with pytest.raises(handoff.HandoffError):
+        casework.set_tag(sessions, h.id, worker, "<script>")
+    with pytest.raises(handoff.HandoffNotFound):
+        casework.set_tag(sessions, h.id, stranger, "x")
