@@ -8,6 +8,7 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_text, slot_age
+from actions.handoff import open_handoff
 from bot.navigator import get_navigator
 from bot.safety import assess
 
@@ -27,8 +28,10 @@ class ActionCrisisSupport(Action):
         dispatcher.utter_message(text="I'm really glad you told me. You deserve to be safe and "
                                       "to get support right now.")
         dispatcher.utter_message(text=nav.crisis_text(categories, under_18=under_18))
-        dispatcher.utter_message(text="I've flagged this so a youth worker sees it as a priority. "
-                                      "I'm still here - you can keep talking to me.")
         nav.raise_alert(tracker.sender_id, categories or ("model",))
+        # An urgent handoff: first in the youth workers' queue; the notice says who and when.
+        notice = await open_handoff(tracker, "crisis", urgent=True)
+        dispatcher.utter_message(text=notice or "I've flagged this so a youth worker sees it as "
+                                                "a priority.")
         # Close any open question: the conversation continues gently, without a form.
         return [ActiveLoop(None), SlotSet("requested_slot", None)]

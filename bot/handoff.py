@@ -138,6 +138,12 @@ def request_handoff(sessions: sessionmaker, sender_id: str, channel: str, reason
     raise HandoffError("could not open a handoff: try again")
 
 
+def organisation_name(sessions: sessionmaker, org_id: int) -> str:
+    """The display name of an organisation ('' if unknown)."""
+    with sessions() as s:
+        return s.execute(select(Organisation.name).where(Organisation.id == org_id)).scalar() or ""
+
+
 def active_handoff(sessions: sessionmaker, sender_id: str) -> Optional[Handoff]:
     """The open or active handoff of this conversation (it is paused), or None."""
     with sessions() as s:

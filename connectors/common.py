@@ -110,3 +110,25 @@ def redact_in_logs(*secrets: str) -> None:
 def redaction_filter() -> logging.Filter:
     """The shared filter (for handlers created after a channel registered its secrets)."""
     return _REDACT
+
+
+async def bot_or_worker(message: Any, on_new_message: Callable[[Any], Awaitable[Any]],
+                        sessions: sessionmaker) -> bool:
+    """Give ``message`` (a Rasa ``UserMessage``) to the bot unless a youth worker has the
+    conversation (an open handoff): then it is kept for the worker, and a message that signals
+    risk still gets crisis support at once (and makes the handoff urgent). True if the bot got it.
+    """
+    from bot import handoff
+    from bot.safety import assess, crisis_message
+    from bot.settings import get_settings
+
+    text = message.text or ""
+    turn = await in_thread(handoff.record_user_message, sessions, message.sender_id, text)
+    if turn is None:
+        await on_new_message(message)
+        return True
+    if turn.crisis:
+        reply = crisis_message(get_settings().region, assess(text).categories)
+        await message.output_channel.send_text_message(message.sender_id, reply)
+        await in_thread(handoff.record_bot_message, sessions, message.sender_id, reply)
+    return False

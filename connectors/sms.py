@@ -40,7 +40,7 @@ from bot.privacy import Keys, get_keys
 from bot.safety import assess, region_help
 from bot.settings import get_settings
 from bot.smstext import keyword, menu_choice, menu_text, number_buttons, pack_sms
-from connectors.common import default_sessions, drain, in_thread, spawn
+from connectors.common import bot_or_worker, default_sessions, drain, in_thread, spawn
 
 logger = logging.getLogger(__name__)
 
@@ -344,8 +344,8 @@ class SMSInput(InputChannel):
         out = SMSOutput(self, (sender_id, phone), buffered=True, override_opt_out=crisis,
                         withhold=opted_out and not crisis)
         try:
-            await on_new_message(UserMessage(text, out, sender_id, input_channel=CHANNEL,
-                                             message_id=sid))
+            await bot_or_worker(UserMessage(text, out, sender_id, input_channel=CHANNEL,
+                                            message_id=sid), on_new_message, self.sessions)
         except Exception:
             logger.exception("SMS turn failed")
             out.pending.append("Sorry, something went wrong on my side. Please send that again.")

@@ -24,10 +24,11 @@ from telegram import Update
 from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot import contacts
+from bot import contacts, handoff
 from bot.privacy import Keys, get_keys
 from bot.safety import assess
-from connectors.common import default_sessions, forget_tracker, in_thread, redact_in_logs, spawn
+from connectors.common import (bot_or_worker, default_sessions, forget_tracker, in_thread,
+                               redact_in_logs, spawn)
 from connectors.telegram_admin import DEFAULT_BASE_URL, SECRET_HEADER
 from connectors.telegram_output import TelegramOutput
 
@@ -194,6 +195,7 @@ class TelegramInput(InputChannel):
             await in_thread(contacts.set_opted_out, self.sessions, sender_id, "telegram", True)
         elif command == "/forget":
             await forget_tracker(app, sender_id)
+            await in_thread(handoff.close_for_forget, self.sessions, sender_id)
             await in_thread(contacts.forget, self.sessions, sender_id)
             await out.send_text_message(sender_id, FORGOTTEN)
         else:
@@ -219,8 +221,8 @@ class TelegramInput(InputChannel):
         if await in_thread(contacts.is_opted_out, self.sessions, sender_id):
             # Writing again after /stop is consent to talk again.
             await in_thread(contacts.set_opted_out, self.sessions, sender_id, "telegram", False)
-        await on_new_message(UserMessage(text, out, sender_id, input_channel=self.name(),
-                                         metadata=metadata or None))
+        await bot_or_worker(UserMessage(text, out, sender_id, input_channel=self.name(),
+                                        metadata=metadata or None), on_new_message, self.sessions)
 
     async def _membership(self, update: Update) -> None:
         change = update.my_chat_member

@@ -327,3 +327,33 @@ def test_from_credentials_and_configuration(monkeypatch):
         SMSInput.from_credentials(None)
     with pytest.raises(ValueError):
         SMSInput(ACCOUNT_SID, "", TWILIO_NUMBER, PUBLIC)
+
+
+def test_a_worker_owns_the_conversation_messages_wait_for_them(sessions):
+    """Issue 6: while a handoff is open, texts go to the worker, not the bot; a crisis text
+    still gets crisis support at once and makes the handoff urgent; after hand-back the bot
+    answers again."""
+    from sqlalchemy import select
+
+    from bot import handoff
+    from bot.handoff_models import HandoffMessage
+
+    async def scenario():
+        async with running(sessions) as h:
+            await h.text(PHONE, "hello")
+            assert h.agent.messages[-1].text == "hello"
+            opened = handoff.request_handoff(sessions, SENDER, "sms", "request",
+                                             default_org="default")
+            await h.text(PHONE, "are you there?")
+            assert h.agent.messages[-1].text == "hello"  # the bot did not get it
+            await h.text(PHONE, "i want to kill myself")
+            assert "999" in " ".join(h.sent_to(PHONE))
+            assert handoff.active_handoff(sessions, SENDER).urgent
+            with sessions() as s:
+                kept = s.execute(select(HandoffMessage.role, HandoffMessage.text).where(
+                    HandoffMessage.handoff_id == opened.id)).all()
+            assert ("user", "are you there?") in kept
+            handoff.close_for_forget(sessions, SENDER)
+            await h.text(PHONE, "need food")
+            assert h.agent.messages[-1].text == "need food"
+    run(scenario())

@@ -281,3 +281,25 @@ def test_token_and_ids_never_reach_the_logs(tg, caplog):
     logged = "\n".join(r.getMessage() for r in caplog.records)
     for secret in (TOKEN, SECRET, str(USER["id"]), "samlee99", "07700900123", "Sam Lee"):
         assert secret not in logged
+
+
+def test_paused_while_a_worker_has_the_conversation(tg):
+    """Issue 6: an open handoff keeps messages for the worker; crisis support never waits."""
+    from sqlalchemy import select
+
+    from bot import handoff
+    from bot.handoff_models import HandoffMessage
+
+    tg.post(text_update(80, "hello"))
+    handoff.request_handoff(tg.sessions, SENDER, "telegram", "request", default_org="default")
+    tg.post(text_update(81, "is anyone there?"))
+    assert [m.text for m in tg.agent.messages] == ["hello"]
+    tg.post(text_update(82, "i want to end my life"))
+    assert "999" in tg.api.sent()[-1]["text"] and len(tg.agent.messages) == 1
+    assert handoff.active_handoff(tg.sessions, SENDER).urgent
+    with tg.sessions() as s:
+        kept = s.execute(select(HandoffMessage.role, HandoffMessage.text)).all()
+    assert ("user", "is anyone there?") in kept and ("bot", tg.api.sent()[-1]["text"]) in kept
+    handoff.close_for_forget(tg.sessions, SENDER)
+    tg.post(text_update(83, "need food"))
+    assert tg.agent.messages[-1].text == "need food"
