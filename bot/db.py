@@ -17,7 +17,9 @@ logger = logging.getLogger(__name__)
 
 def make_engine(url: str) -> Engine:
     """Create an engine in SQLAlchemy 2.0 style; SQLite gets WAL and foreign keys."""
-    kwargs = {"future": True, "pool_pre_ping": True}
+    # hide_parameters: a failed statement's error (logged, or returned by rasa_sdk in a 500)
+    # never quotes the values, which can be personal data.
+    kwargs = {"future": True, "pool_pre_ping": True, "hide_parameters": True}
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -36,6 +38,14 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA cache_size=-65536")
             cur.execute("PRAGMA temp_store=MEMORY")
             cur.close()
+            # pysqlite sends BEGIN only before DML, so a SAVEPOINT issued first became the outer
+            # transaction and its RELEASE committed. Take transactions over (SQLAlchemy's
+            # documented recipe): no implicit BEGIN from the driver, ours on every begin.
+            dbapi_conn.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):  # pragma: no cover - trivial
+            conn.exec_driver_sql("BEGIN")
 
     return engine
 

@@ -20,6 +20,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 
+from bot.endpoints import active_endpoints, endpoints_path, secret_env, summary
 from bot.settings import PROJECT_ROOT, Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ def child_env(settings: Settings) -> Dict[str, str]:
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "RASA_TELEMETRY_ENABLED": "false",
     })
+    env.update(secret_env(settings))  # passwords the generated endpoints file refers to
     Path(settings.tracker_db).parent.mkdir(parents=True, exist_ok=True)
     return env
 
@@ -97,15 +99,27 @@ def active_credentials(source: Path, target: Path, env: Optional[Dict[str, str]]
     return list(kept), off
 
 
-def commands(settings: Settings) -> Dict[str, List[str]]:
-    """The command line of each process ``serve`` starts."""
-    return {
+def commands(settings: Settings, only: Optional[str] = None) -> Dict[str, List[str]]:
+    """The command line of each process ``serve`` starts (``only``: just that one)."""
+    every = {
         "actions": [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
                     "-p", str(settings.action_port)],
         "rasa": [_bin("rasa"), "run", "--enable-api", "-i", settings.rasa_host,
                  "-p", str(settings.rasa_port), "--model", settings.model_dir,
-                 "--endpoints", "endpoints.yml", "--credentials", str(credentials_path(settings))],
+                 "--endpoints", str(endpoints_path(settings)),
+                 "--credentials", str(credentials_path(settings))],
     }
+    if only is None:
+        return every
+    if only not in every:
+        raise ValueError(f"unknown process {only!r}: one of {', '.join(every)}")
+    return {only: every[only]}
+
+
+def write_rasa_config(settings: Settings, env: Dict[str, str]) -> None:
+    """The credentials and endpoints files Rasa loads, from the sources and settings."""
+    active_credentials(PROJECT_ROOT / "credentials.yml", credentials_path(settings), env)
+    logger.info("rasa: %s", summary(active_endpoints(settings, endpoints_path(settings))))
 
 
 def wait_ready(url: str, timeout: float = 180.0, procs: Optional[List[subprocess.Popen]] = None
@@ -128,16 +142,19 @@ def wait_ready(url: str, timeout: float = 180.0, procs: Optional[List[subprocess
 class Processes:
     """The action server and Rasa server as children, stopped together."""
 
-    def __init__(self, settings: Settings, log_dir: Optional[Path] = None) -> None:
+    def __init__(self, settings: Settings, log_dir: Optional[Path] = None,
+                 only: Optional[str] = None) -> None:
         self.settings = settings
         self.log_dir = log_dir
+        self.only = only
         self.procs: Dict[str, subprocess.Popen] = {}
         self._stopping = threading.Event()
 
     def start(self) -> None:
         env = child_env(self.settings)
-        active_credentials(PROJECT_ROOT / "credentials.yml", credentials_path(self.settings), env)
-        for name, cmd in commands(self.settings).items():
+        if self.only != "actions":
+            write_rasa_config(self.settings, env)
+        for name, cmd in commands(self.settings, self.only).items():
             out = None
             if self.log_dir:
                 self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -150,8 +167,9 @@ class Processes:
     def wait_ready(self, timeout: float = 240.0) -> bool:
         procs = list(self.procs.values())
         s = self.settings
-        return (wait_ready(f"http://{s.action_host}:{s.action_port}/health", timeout, procs)
-                and wait_ready(f"{s.rasa_url}/status", timeout, procs))
+        return (("actions" not in self.procs
+                 or wait_ready(f"http://{s.action_host}:{s.action_port}/health", timeout, procs))
+                and ("rasa" not in self.procs or wait_ready(f"{s.rasa_url}/", timeout, procs)))
 
     def stop(self, timeout: float = 15.0) -> None:
         self._stopping.set()
@@ -192,9 +210,10 @@ def _install_signal_handlers(procs: Processes) -> None:
     signal.signal(signal.SIGINT, handler)
 
 
-def serve(settings: Settings) -> int:
-    """Start every process and run until SIGTERM/SIGINT or a child fails."""
-    procs = Processes(settings)
+def serve(settings: Settings, only: Optional[str] = None) -> int:
+    """Start every process (or ``only`` one: a container per process in Kubernetes) and run
+    until SIGTERM/SIGINT or a child fails."""
+    procs = Processes(settings, only=only)
     _install_signal_handlers(procs)
     procs.start()
     try:
