@@ -133,7 +133,9 @@ def test_telegram_handoff_round_trip_in_the_browser(chromium, rig, sessions):
     _older(sessions, waiting, 25)
     crisis = handoff.request_handoff(sessions, TG_SENDER, "telegram", "crisis",
                                      needs=["housing", "family"])
-    handoff.record_user_message(sessions, TG_SENDER, "is someone real there?")
+    paused_before = len(rig.agent.messages)
+    rig.user_says(3, "is someone real there?")  # through the webhook: held for the worker
+    assert len(rig.agent.messages) == paused_before
     context, page = _log_in(chromium, rig.url)
     try:
         first = page.locator("#queue-rows tr").first
