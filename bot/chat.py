@@ -34,13 +34,28 @@ def render(replies: List[Dict[str, Any]], out: TextIO) -> List[Dict[str, Any]]:
     return buttons
 
 
+def worker_messages(console_url: str, sender: str, timeout: float = 3.0) -> List[str]:
+    """A youth worker's replies waiting for this chat (the console keeps them until fetched);
+    [] when the console is not running."""
+    try:
+        with urllib.request.urlopen(f"{console_url}/chat/{sender}/messages",
+                                    timeout=timeout) as resp:
+            data = json.loads(resp.read().decode("utf-8") or "{}")
+    except (urllib.error.URLError, OSError, ValueError):
+        return []
+    return [m.get("text") or "" for m in data.get("messages") or [] if isinstance(m, dict)]
+
+
 def chat(rasa_url: str, sender: Optional[str] = None, inp: TextIO = sys.stdin,
-         out: TextIO = sys.stdout) -> int:
-    """Read lines, send them, print answers. A number picks a button. Ctrl-D/"/quit" ends."""
+         out: TextIO = sys.stdout, console_url: Optional[str] = None) -> int:
+    """Read lines, send them, print answers. A number picks a button. Ctrl-D/"/quit" ends.
+    With ``console_url``, a youth worker's replies are shown too (press Enter to check)."""
     sender = sender or f"local-{uuid.uuid4().hex[:12]}"
     out.write("Chat with the youth pathway navigator. Type /quit to leave.\n")
     buttons: List[Dict[str, Any]] = []
     while True:
+        for text in worker_messages(console_url, sender) if console_url else ():
+            out.write("\nYouth worker: " + text.replace("\n", "\n              ") + "\n")
         out.write("\nYou: ")
         out.flush()
         line = inp.readline()

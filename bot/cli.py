@@ -103,7 +103,9 @@ def cmd_serve(args) -> int:
 def cmd_chat(args) -> int:
     from bot.chat import chat
 
-    return chat(get_settings().rasa_url, sender=args.sender)
+    settings = get_settings()
+    return chat(settings.rasa_url, sender=args.sender,
+                console_url=f"http://{settings.console_host}:{settings.console_port}")
 
 
 def cmd_run(args) -> int:
