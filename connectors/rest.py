@@ -1,0 +1,34 @@
+"""Rasa's REST channel (``POST /webhooks/rest/webhook``) with every turn guarded: a safe reply
+instead of silence or an error when the assistant cannot answer (connectors/resilience.py)."""
+from __future__ import annotations
+
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint
+
+from connectors.resilience import apply_action_timeout, fail_closed_tracker_store, guarded
+
+
+class ResilientRestInput(RestInput):
+    """The REST channel, same name and URL as Rasa's, with guarded turns."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "rest"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "ResilientRestInput":
+        apply_action_timeout()  # the REST channel is always on: the bound applies server-wide
+        return cls()
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        hook = super().blueprint(guarded(on_new_message))
+
+        @hook.listener("after_server_start")
+        async def fail_closed(app: Any, _loop: Any) -> None:
+            # Server-wide: every channel's turns then fail closed on a database outage.
+            fail_closed_tracker_store(app)
+
+        return hook
