@@ -83,7 +83,9 @@ def test_poll_forwards_every_update_once_through_the_webhook(sessions):
     assert api.sent("deleteWebhook") and api.webhook["url"] == ""
     offsets = [c.get("offset") for c in api.sent("getUpdates")]
     assert offsets[0] is None and 903 in offsets  # acknowledged only after forwarding
-    assert [m.text for m in agent.messages] == ["hello", "/bot_capabilities", "hello again"]
+    # Each update is acknowledged at once and its turn runs in the background, so turns of
+    # different updates may finish in any order; each is handled exactly once.
+    assert sorted(m.text for m in agent.messages) == ["/bot_capabilities", "hello", "hello again"]
     assert result["n"] >= 3
 
 
