@@ -5,6 +5,7 @@ short transaction, so the action server stays stateless.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -70,6 +71,24 @@ class Navigator:
                            ",".join(categories) or "unspecified")
         except Exception:  # the user must still get crisis support if the DB is down
             logger.exception("could not store safeguarding alert")
+
+    # -- the same use cases for async callers (rasa_sdk actions run on one event loop: a
+    # blocking query there stalls every other conversation on that action server) ----------
+    async def aresolve_place(self, text: str, whole_message: bool) -> Optional[Place]:
+        """:meth:`resolve_place` in a worker thread."""
+        return await asyncio.to_thread(self.resolve_place, text, whole_message)
+
+    async def asearch(self, *args, **kwargs) -> search_mod.SearchPage:
+        """:meth:`search` in a worker thread."""
+        return await asyncio.to_thread(self.search, *args, **kwargs)
+
+    async def aservice(self, *args, **kwargs) -> Optional[search_mod.ServiceResult]:
+        """:meth:`service` in a worker thread."""
+        return await asyncio.to_thread(self.service, *args, **kwargs)
+
+    async def araise_alert(self, sender_key: str, categories: Tuple[str, ...]) -> None:
+        """:meth:`raise_alert` in a worker thread."""
+        await asyncio.to_thread(self.raise_alert, sender_key, categories)
 
     def crisis_text(self, categories: Tuple[str, ...], under_18: bool = False) -> str:
         """Helplines for the deployment's region."""

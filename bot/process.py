@@ -26,6 +26,18 @@ from bot.settings import PROJECT_ROOT, Settings, get_settings
 logger = logging.getLogger(__name__)
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: on Linux, get SIGTERM when ``navigator`` dies, even by
+    SIGKILL, so no Rasa or action server is left running on its own."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        except OSError:
+            pass
+
+
 def credentials_path(settings: Settings) -> Path:
     """Where ``serve`` writes the credentials Rasa actually loads (beside the tracker DB)."""
     return Path(settings.tracker_db).resolve().parent / "credentials.active.yml"
@@ -161,7 +173,8 @@ class Processes:
                 out = open(self.log_dir / f"{name}.log", "ab")
             self.procs[name] = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=out,
                                                 stderr=subprocess.STDOUT if out else None,
-                                                start_new_session=True)
+                                                start_new_session=True,
+                                                preexec_fn=_die_with_parent)
             logger.info("started %s (pid %s)", name, self.procs[name].pid)
 
     def wait_ready(self, timeout: float = 240.0) -> bool:

@@ -115,6 +115,36 @@ def apply_action_timeout(seconds: Optional[float] = None) -> float:
     return seconds
 
 
+def cache_action_response_schema() -> None:
+    """Validate action server responses with one prepared validator.
+
+    Rasa checks every response with ``jsonschema.validate``, which re-checks the (constant)
+    schema itself on each call: about two thirds of a turn's CPU time in the profile
+    (docs/benchmarks.md, issue 9). Same checks, same errors; the schema is checked once."""
+    from jsonschema import ValidationError, validators
+    from jsonschema.exceptions import best_match
+    from rasa.core.actions.action import RemoteAction
+
+    if getattr(RemoteAction, "_navigator_cached_schema", False):
+        return
+    schema = RemoteAction.action_response_format_spec()
+    cls = validators.validator_for(schema)
+    cls.check_schema(schema)
+    validator = cls(schema)
+
+    def _validate_action_result(self: Any, result: Any) -> bool:
+        error = best_match(validator.iter_errors(result))
+        if error is None:
+            return True
+        assert isinstance(error, ValidationError)
+        error.message += (". Failed to validate Action server response from API, make sure "
+                          "your response from the Action endpoint is valid.")
+        raise error
+
+    RemoteAction._validate_action_result = _validate_action_result
+    RemoteAction._navigator_cached_schema = True
+
+
 def safe_reply(text: Optional[str], region: Optional[str] = None) -> str:
     """The reply when the assistant cannot answer: helplines first when ``text`` is a crisis,
     and always the emergency number."""

@@ -8,7 +8,8 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint
 
-from connectors.resilience import apply_action_timeout, fail_closed_tracker_store, guarded
+from connectors.resilience import (apply_action_timeout, cache_action_response_schema,
+                                   fail_closed_tracker_store, guarded)
 
 
 class ResilientRestInput(RestInput):
@@ -20,7 +21,9 @@ class ResilientRestInput(RestInput):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "ResilientRestInput":
-        apply_action_timeout()  # the REST channel is always on: the bound applies server-wide
+        # The REST channel is always on: both apply server-wide.
+        apply_action_timeout()
+        cache_action_response_schema()
         return cls()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:

@@ -42,14 +42,24 @@ def start_servers(tmp: Path, model: Path, setup: List[List[str]],
     ready = wait_ready(f"http://127.0.0.1:{env['ACTION_SERVER_PORT']}/health", 240, [proc]) and \
         wait_ready(f"{url}/status", 240, [proc])
     if not ready:
-        proc.kill()
+        stop_servers(proc)
         pytest.fail("servers did not start:\n" + (tmp / "serve.log").read_text()[-4000:])
     try:
         yield {"url": url, "proc": proc, "log": tmp / "serve.log", "env": env}
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        stop_servers(proc)
         log.close()
+
+
+def stop_servers(proc: subprocess.Popen) -> None:
+    """SIGTERM first: `navigator serve` then stops its Rasa and action server children (they run
+    in their own sessions, so killing only the parent would leave them running)."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 def texts(replies) -> str:
