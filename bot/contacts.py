@@ -176,8 +176,8 @@ def load_menu(sessions: sessionmaker, sender_id: str) -> List[Tuple[str, str]]:
 def forget(sessions: sessionmaker, sender_id: str) -> int:
     """Delete everything channel-side about a sender (contact, tokens, menu); rows removed.
 
-    Safeguarding alerts are kept: they hold no message text or address, only the pseudonym,
-    and a safeguarding record must outlive a request to forget the conversation.
+    Part of :func:`bot.forget.forget`, which also removes the tracker, the handoff record and
+    delivery reports, and unlinks safeguarding alerts: call that one to forget a person.
     """
     removed = 0
     with sessions() as s, s.begin():

@@ -241,6 +241,7 @@ class ChannelContact(Base):
     opted_out_at = Column(DateTime(timezone=True), nullable=True)
     unreachable_at = Column(DateTime(timezone=True), nullable=True)
     unreachable_reason = Column(String(64), nullable=True)
+    forget_requested_at = Column(DateTime(timezone=True), nullable=True)  # /forget, not confirmed
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
 

@@ -31,6 +31,8 @@ SEGMENT_UCS2, PART_UCS2 = 70, 67
 OPT_OUT = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"}
 OPT_IN = {"START", "UNSTOP", "YES"}
 HELP = {"HELP", "INFO"}
+FORGET = {"FORGET", "DELETE"}  # delete everything kept about me (asked twice to confirm)
+PRIVACY = {"PRIVACY"}
 
 _EMOJI_NAME = re.compile(r"^:[a-z0-9_+\-]+:$")
 _PUNCT_EDGES = re.compile(r"^[\W_]+|[\W_]+$", re.UNICODE)
@@ -203,7 +205,7 @@ def menu_choice(text: str) -> Optional[int]:
 
 # -- carrier keywords -------------------------------------------------------------------------
 def keyword(text: str) -> Optional[str]:
-    """"stop" / "opt_in" / "help" when the whole message is one such word (any case, spaces
+    """"stop" / "opt_in" / "help" / "forget" / "privacy" when the whole message is one such word (any case, spaces
     and punctuation around it ignored), else None. "I want to end it" is no keyword."""
     word = _PUNCT_EDGES.sub("", (text or "").strip()).upper()
     if not word or not word.isalpha():
@@ -214,4 +216,8 @@ def keyword(text: str) -> Optional[str]:
         return "opt_in"
     if word in HELP:
         return "help"
+    if word in FORGET:
+        return "forget"
+    if word in PRIVACY:
+        return "privacy"
     return None

@@ -34,13 +34,14 @@ from twilio.http import HttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from bot import contacts
+from bot import contacts, forget
 from bot.deliveries import permanent_failure, record_status
 from bot.privacy import Keys, get_keys
 from bot.safety import assess, region_help
 from bot.settings import get_settings
 from bot.smstext import keyword, menu_choice, menu_text, number_buttons, pack_sms
-from connectors.common import bot_or_worker, default_sessions, drain, in_thread, spawn
+from connectors.common import (bot_or_worker, default_sessions, drain, forget_tracker,
+                               in_thread, spawn)
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +49,11 @@ CHANNEL = "sms"
 WEBHOOK_PATH, STATUS_PATH = "/webhooks/sms/webhook", "/webhooks/sms/status"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 RETRY_STATUS = {429, 500, 502, 503, 504}
+FORGET_ASK_SMS = ("This deletes our chat and everything we keep about you. It can't be undone. "
+                  "Text FORGET again within 5 minutes to confirm.")
+FORGOTTEN_SMS = "Done: everything we kept about you is deleted. Delete this chat on your phone too."
+PRIVACY_SMS = ("We keep your messages and a locked copy of your number so we can reply. A youth "
+               "worker may read the chat to help you. Text FORGET to delete it all.")
 
 
 class _Params(dict):
@@ -231,16 +237,18 @@ class SMSInput(InputChannel):
             url += "?" + request.query_string
         return params if self.validator.validate(url, params, signature) else None
 
-    def send_sms(self, sender_id: str, phone: str, body: str) -> bool:
+    def send_sms(self, sender_id: str, phone: str, body: str, track: bool = True) -> bool:
         """One SMS through the REST API (blocking: call it in a worker thread), retried on
-        rate limits and server errors; a permanent error marks the number unreachable."""
+        rate limits and server errors; a permanent error marks the number unreachable.
+        ``track=False`` (the goodbye after FORGET): no delivery report, nothing stored."""
+        extra = {"status_callback": self.public_url + STATUS_PATH} if track else {}
         for attempt in range(3):
             try:
                 msg = self.client.messages.create(to=phone, from_=self.twilio_number, body=body,
-                                                  status_callback=self.public_url + STATUS_PATH)
+                                                  **extra)
             except TwilioRestException as exc:
                 reason = permanent_failure(str(exc.code))
-                if reason:
+                if reason and track:
                     contacts.mark_unreachable(self.sessions, sender_id, CHANNEL, reason)
                     return False
                 if exc.status in RETRY_STATUS and attempt < 2:
@@ -254,7 +262,8 @@ class SMSInput(InputChannel):
                     continue
                 logger.error("SMS not sent: %s", type(exc).__name__)
                 return False
-            record_status(self.sessions, msg.sid, sender_id, msg.status or "queued")
+            if track:
+                record_status(self.sessions, msg.sid, sender_id, msg.status or "queued")
             return True
         return False
 
@@ -281,7 +290,8 @@ class SMSInput(InputChannel):
             if not await in_thread(contacts.claim_delivery, self.sessions, CHANNEL, sid):
                 logger.info("duplicate SMS delivery ignored")
                 return response.text(EMPTY_TWIML, content_type="text/xml")
-            spawn(self.handle(on_new_message, sender_id, phone, text, sid), "SMS turn")
+            spawn(self.handle(on_new_message, sender_id, phone, text, sid, request.app),
+                  "SMS turn")
             return response.text(EMPTY_TWIML, content_type="text/xml")
 
         @bp.route("/status", methods=["POST"])
@@ -310,7 +320,7 @@ class SMSInput(InputChannel):
             contacts.mark_unreachable(self.sessions, sender_id, CHANNEL, reason)
 
     async def handle(self, on_new_message: Callable[[UserMessage], Awaitable[Any]],
-                     sender_id: str, phone: str, text: str, sid: str) -> None:
+                     sender_id: str, phone: str, text: str, sid: str, app: Any = None) -> None:
         """One inbound SMS: carrier keywords, menu numbers, then the conversation."""
         crisis = assess(text).crisis
         opted_out = await in_thread(contacts.is_opted_out, self.sessions, sender_id)
@@ -324,6 +334,11 @@ class SMSInput(InputChannel):
             return await out.flush(sender_id)
         if word == "help":
             await out.send_text_message(sender_id, self.help_text())
+            return await out.flush(sender_id)
+        if word == "forget":
+            return await self.forget(out, sender_id, phone, app)
+        if word == "privacy":
+            await out.send_text_message(sender_id, PRIVACY_SMS)
             return await out.flush(sender_id)
         if word == "opt_in" and opted_out:
             await in_thread(contacts.set_opted_out, self.sessions, sender_id, CHANNEL, False)
@@ -350,6 +365,17 @@ class SMSInput(InputChannel):
             logger.exception("SMS turn failed")
             out.pending.append("Sorry, something went wrong on my side. Please send that again.")
         await out.flush(sender_id)
+
+    async def forget(self, out: "SMSOutput", sender_id: str, phone: str, app: Any) -> None:
+        """FORGET: ask to confirm; FORGET again within 5 minutes deletes everything (the
+        goodbye is sent untracked, so no delivery report brings the sender id back)."""
+        if not await in_thread(forget.confirm_or_ask, self.sessions, sender_id, CHANNEL):
+            await out.send_text_message(sender_id, FORGET_ASK_SMS)
+            return await out.flush(sender_id)
+        await in_thread(forget.forget_app_data, self.sessions, sender_id)
+        await forget_tracker(app, sender_id)
+        await in_thread(self.send_sms, sender_id, phone, FORGOTTEN_SMS, False)
+        return None
 
     def stop_text(self) -> str:
         """The one confirmation after STOP."""

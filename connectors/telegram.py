@@ -24,7 +24,7 @@ from telegram import Update
 from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot import contacts, handoff
+from bot import contacts, forget
 from bot.privacy import Keys, get_keys
 from bot.safety import assess
 from connectors.common import (bot_or_worker, default_sessions, forget_tracker, in_thread,
@@ -43,6 +43,9 @@ CANT_READ = ("I can only read text messages at the moment. Could you type what y
              "You can also share your location with the 📎 button.")
 STOPPED = ("Okay, I won't send you any more messages. If you want to talk again, send /start. "
            "If you're in danger, call 999.")
+FORGET_ASK = ("This deletes our whole conversation and everything I keep about you, including "
+              "anything you told a youth worker here. It can't be undone. Send /forget again "
+              "within 5 minutes to confirm.")
 FORGOTTEN = ("Done: I've deleted our conversation and everything I kept about you. "
              "To clear it from this phone too, delete the chat in Telegram.")
 HELP_PAYLOAD = "/bot_capabilities"
@@ -194,9 +197,11 @@ class TelegramInput(InputChannel):
             await out.send_text_message(sender_id, STOPPED)
             await in_thread(contacts.set_opted_out, self.sessions, sender_id, "telegram", True)
         elif command == "/forget":
-            await forget_tracker(app, sender_id)
-            await in_thread(handoff.close_for_forget, self.sessions, sender_id)
-            await in_thread(contacts.forget, self.sessions, sender_id)
+            if not await in_thread(forget.confirm_or_ask, self.sessions, sender_id, "telegram"):
+                await out.send_text_message(sender_id, FORGET_ASK)
+                return
+            await in_thread(forget.forget_app_data, self.sessions, sender_id)
+            await forget_tracker(app, sender_id)  # the store this Rasa server really uses
             await out.send_text_message(sender_id, FORGOTTEN)
         else:
             # Typed text is never a Rasa payload: "/need_housing{...}" must not inject intents.

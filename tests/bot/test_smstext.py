@@ -69,6 +69,7 @@ def test_menu_choice(text, n):
     ("Unsubscribe.", "stop"), ("cancel", "stop"), ("END", "stop"), ("Quit", "stop"),
     ("start", "opt_in"), ("UNSTOP", "opt_in"), ("Yes!", "opt_in"), ("help", "help"),
     ("INFO?", "help"), ("I want to end it", None), ("can't stop crying", None),
-    ("stop stop", None), ("stopping", None), ("", None)])
+    ("stop stop", None), ("stopping", None), ("", None), ("Forget", "forget"),
+    ("DELETE.", "forget"), ("forget it", None), ("privacy?", "privacy")])
 def test_keywords_only_as_a_whole_message(text, kind):
     assert keyword(text) == kind

@@ -357,3 +357,30 @@ def test_a_worker_owns_the_conversation_messages_wait_for_them(sessions):
             await h.text(PHONE, "need food")
             assert h.agent.messages[-1].text == "need food"
     run(scenario())
+
+
+def test_forget_asks_to_confirm_then_deletes_everything(sessions):
+    from sqlalchemy import text as sql
+
+    async def scenario():
+        async with running(sessions) as h:
+            await h.text(PHONE, "need food")
+            await h.text(PHONE, "Forget")
+            assert "Text FORGET again" in h.sent_to(PHONE)[-1]
+            assert contacts.get_contact(sessions, SENDER) is not None  # nothing deleted yet
+            await h.text(PHONE, "FORGET")
+            assert "deleted" in h.sent_to(PHONE)[-1]
+            assert contacts.get_contact(sessions, SENDER) is None
+            with sessions() as s:  # the untracked goodbye left no delivery row behind
+                assert s.execute(sql("SELECT COUNT(*) FROM sms_status WHERE sender_id = :s"),
+                                 {"s": SENDER}).scalar() == 0
+            assert [m.text for m in h.agent.messages] == ["need food"]
+    run(scenario())
+
+
+def test_privacy_keyword_explains_what_is_kept(sessions):
+    async def scenario():
+        async with running(sessions) as h:
+            await h.text(PHONE, "privacy")
+            assert "FORGET" in h.sent_to(PHONE)[-1] and h.agent.messages == []
+    run(scenario())

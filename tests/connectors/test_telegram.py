@@ -162,6 +162,9 @@ def test_forget_deletes_conversation_and_contact(tg):
     tg.post(text_update(11, "/start"))
     assert tg.server.call(tg.agent.tracker_store.retrieve(SENDER)) is not None
     tg.post(text_update(12, "/forget"))
+    assert "Send /forget again within 5 minutes" in tg.api.sent()[-1]["text"]
+    assert tg.server.call(tg.agent.tracker_store.retrieve(SENDER)) is not None  # not yet
+    tg.post(text_update(21, "/forget"))
     assert tg.server.call(tg.agent.tracker_store.retrieve(SENDER)) is None
     assert contacts.get_contact(tg.sessions, SENDER) is None
     assert "deleted our conversation" in tg.api.sent()[-1]["text"]

@@ -1,0 +1,185 @@
+"""Forget one person everywhere: "delete my data", Telegram ``/forget``, SMS ``FORGET``.
+
+For one sender id this removes
+
+* Rasa's tracker store: every ``events`` row (the whole conversation, all sessions);
+* channel state: the contact (sealed address, referral, opt-out), button tokens, the last menu
+  (:func:`bot.contacts.forget`), SMS delivery reports (``sms_status``);
+* the handoff record: handoffs, their messages (user, worker, bot), private notes, tags and the
+  outbox. A transcript is the young person's data, so it goes too; nothing is kept but the
+  ``audit_entry`` lines (who did what, no text), which keep their now dangling ``handoff_id``;
+* safeguarding alerts are **kept** but unlinked: the pseudonymous sender id is replaced by a
+  random token, so the alert (categories, urgency, time) still counts for the organisation's
+  safeguarding records and can no longer be tied to the person or to a future conversation.
+
+A pending confirmation (``channel_contact.forget_requested_at``) lives on the contact row and is
+removed with it. Pure and synchronous (SQLAlchemy); async callers run it in a thread.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Optional
+
+from sqlalchemy import delete, inspect, select
+from sqlalchemy.orm import sessionmaker
+
+from bot import contacts
+from bot.handoff_models import Handoff, HandoffMessage, HandoffNote, HandoffTag, OutboxItem
+from bot.models import ChannelContact, SafeguardingAlert, SmsStatus
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+CONFIRM_WINDOW = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class ForgetReport:
+    """How many rows were removed (or unlinked) where; no identifiers."""
+
+    tracker_events: int = 0
+    channel_rows: int = 0
+    handoffs: int = 0
+    handoff_rows: int = 0
+    alerts_unlinked: int = 0
+
+    @property
+    def total(self) -> int:
+        return (self.tracker_events + self.channel_rows + self.handoffs + self.handoff_rows
+                + self.alerts_unlinked)
+
+
+def tracker_store_url(settings: Settings) -> str:
+    """The URL of Rasa's tracker store: ``TRACKER_DB_URL``, else the SQLite file ``TRACKER_DB``."""
+    if settings.tracker_db_url:
+        return settings.tracker_db_url
+    db = settings.tracker_db
+    return db if "://" in db else f"sqlite:///{db}"
+
+
+def forget_tracker(tracker_url: str, sender_id: str) -> int:
+    """Delete every tracker event of ``sender_id``; the number of rows removed.
+
+    A SQLite file that does not exist or a store without an ``events`` table holds nothing;
+    any other database error propagates (a forget must never claim success it did not have).
+    """
+    from bot.db import make_engine
+    from bot.transcript import EVENTS
+
+    if tracker_url.startswith("sqlite:///") and not Path(tracker_url[10:]).exists():
+        return 0
+    engine = make_engine(tracker_url)
+    try:
+        if not inspect(engine).has_table("events"):
+            return 0
+        with engine.begin() as conn:
+            return conn.execute(delete(EVENTS).where(EVENTS.c.sender_id == sender_id)).rowcount or 0
+    finally:
+        engine.dispose()
+
+
+def forget_app_data(sessions: sessionmaker, sender_id: str) -> ForgetReport:
+    """Everything in the navigator's own database about ``sender_id`` (see the module doc)."""
+    channel_rows = contacts.forget(sessions, sender_id)
+    with sessions() as s, s.begin():
+        ids = list(s.execute(select(Handoff.id).where(Handoff.sender_id == sender_id)).scalars())
+        rows = s.execute(delete(OutboxItem).where(OutboxItem.sender_id == sender_id)).rowcount or 0
+        if ids:
+            for model in (HandoffNote, HandoffTag):
+                rows += s.execute(delete(model).where(model.handoff_id.in_(ids))).rowcount or 0
+            msg_ids = list(s.execute(select(HandoffMessage.id).where(
+                HandoffMessage.handoff_id.in_(ids))).scalars())
+            if msg_ids:
+                rows += s.execute(delete(OutboxItem).where(OutboxItem.message_id.in_(msg_ids))
+                                  ).rowcount or 0
+            rows += s.execute(delete(HandoffMessage).where(HandoffMessage.handoff_id.in_(ids))
+                              ).rowcount or 0
+        rows += s.execute(delete(HandoffMessage).where(HandoffMessage.sender_id == sender_id)
+                          ).rowcount or 0
+        handoffs = s.execute(delete(Handoff).where(Handoff.sender_id == sender_id)).rowcount or 0
+        channel_rows += s.execute(delete(SmsStatus).where(SmsStatus.sender_id == sender_id)
+                                  ).rowcount or 0
+        alerts = list(s.execute(select(SafeguardingAlert).where(
+            SafeguardingAlert.sender_key == sender_id)).scalars())
+        for alert in alerts:  # one token per alert: two alerts cannot even be linked together
+            alert.sender_key = "forgotten-" + secrets.token_hex(16)
+    return ForgetReport(0, channel_rows, handoffs, rows, len(alerts))
+
+
+def forget(sessions: sessionmaker, tracker_url: Optional[str], sender_id: str) -> ForgetReport:
+    """Forget ``sender_id`` in the app database and (when ``tracker_url`` is given) Rasa's
+    tracker store. The app database goes first: it holds the address to reach the person."""
+    report = forget_app_data(sessions, sender_id)
+    events = forget_tracker(tracker_url, sender_id) if tracker_url else 0
+    logger.info("forgot a conversation (%d rows)", report.total + events)
+    return ForgetReport(events, report.channel_rows, report.handoffs, report.handoff_rows,
+                        report.alerts_unlinked)
+
+
+# -- the confirmation step (channels with commands: Telegram /forget, SMS FORGET) -------------
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _aware(ts: datetime) -> datetime:
+    return ts if ts.tzinfo else ts.replace(tzinfo=timezone.utc)
+
+
+def confirm_or_ask(sessions: sessionmaker, sender_id: str, channel: str,
+                   now: Optional[datetime] = None) -> bool:
+    """True when the person asked to forget less than :data:`CONFIRM_WINDOW` ago (this is the
+    confirmation: go ahead); else note the request and return False (ask to confirm)."""
+    now = _aware(now or _now())
+    with sessions() as s, s.begin():
+        row = s.get(ChannelContact, sender_id)
+        asked = row.forget_requested_at if row is not None else None
+        if asked is not None and now - _aware(asked) <= CONFIRM_WINDOW:
+            row.forget_requested_at = None
+            return True
+        if row is None:
+            row = ChannelContact(sender_id=sender_id, channel=channel)
+            s.add(row)
+        row.forget_requested_at = now
+    return False
+
+
+
+# -- forgetting from inside a Rasa turn ("delete my data" on any channel) ---------------------
+def marker_count(tracker_url: str, sender_id: str, action: str) -> int:
+    """How many times ``action`` is stored in the sender's tracker (0 if there is no store)."""
+    from bot.db import make_engine
+    from bot.transcript import EVENTS
+
+    if tracker_url.startswith("sqlite:///") and not Path(tracker_url[10:]).exists():
+        return 0
+    engine = make_engine(tracker_url)
+    try:
+        if not inspect(engine).has_table("events"):
+            return 0
+        with engine.connect() as conn:
+            rows = conn.execute(select(EVENTS.c.data).where(
+                EVENTS.c.sender_id == sender_id, EVENTS.c.type_name == "action")).scalars()
+            return sum(1 for raw in rows if f'"name": "{action}"' in (raw or ""))
+    finally:
+        engine.dispose()
+
+
+def forget_tracker_when_stored(tracker_url: str, sender_id: str, action: str, before: int,
+                               timeout_s: float = 60.0, poll_s: float = 0.1) -> int:
+    """Delete the sender's tracker once Rasa has stored the turn that ran ``action``.
+
+    Rasa saves a turn's events after its actions ran, and its SQL store appends whatever it
+    does not find stored: rows deleted *during* the turn would all be written back. So the
+    action records how often it was stored before (``before``) and this waits (in a worker
+    thread) until one more is stored (one commit holds the whole turn), then deletes. After
+    ``timeout_s`` it deletes anyway (the action server may outlive a failed turn).
+    """
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and marker_count(tracker_url, sender_id, action) <= before:
+        time.sleep(poll_s)
+    return forget_tracker(tracker_url, sender_id)
