@@ -16,6 +16,8 @@ from datetime import datetime, timedelta, timezone
 from typing import List, Optional, Tuple
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -64,10 +66,21 @@ def purge_expired(sessions: sessionmaker) -> int:
 
 
 def _contact(s: Session, sender_id: str, channel: str) -> ChannelContact:
+    """The contact row, created if missing. Two first messages from one person can arrive at
+    once: INSERT … ON CONFLICT DO NOTHING makes the creation race-free."""
     row = s.get(ChannelContact, sender_id)
-    if row is None:
-        row = ChannelContact(sender_id=sender_id, channel=channel)
-        s.add(row)
+    if row is not None:
+        return row
+    dialect = s.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        insert = (sqlite_insert if dialect == "sqlite" else pg_insert)(ChannelContact)
+        now = _now()
+        s.execute(insert.values(sender_id=sender_id, channel=channel, created_at=now,
+                                updated_at=now).on_conflict_do_nothing(
+                                    index_elements=["sender_id"]))
+        return s.get(ChannelContact, sender_id)
+    row = ChannelContact(sender_id=sender_id, channel=channel)
+    s.add(row)
     return row
 
 

@@ -38,14 +38,11 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA cache_size=-65536")
             cur.execute("PRAGMA temp_store=MEMORY")
             cur.close()
-            # pysqlite sends BEGIN only before DML, so a SAVEPOINT issued first became the outer
-            # transaction and its RELEASE committed. Take transactions over (SQLAlchemy's
-            # documented recipe): no implicit BEGIN from the driver, ours on every begin.
-            dbapi_conn.isolation_level = None
-
-        @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn):  # pragma: no cover - trivial
-            conn.exec_driver_sql("BEGIN")
+            # pysqlite's own transaction handling is kept (BEGIN just before the first write):
+            # reads stay concurrent under WAL, even during an import, and a read-then-write
+            # transaction never fails with "database is locked" (taking transactions over with
+            # BEGIN did, under concurrent turns). The one case it gets wrong, a SAVEPOINT as
+            # the first statement, is handled where it occurs: loader.hold_transaction.
 
     return engine
 

@@ -132,3 +132,27 @@ async def bot_or_worker(message: Any, on_new_message: Callable[[Any], Awaitable[
         await message.output_channel.send_text_message(message.sender_id, reply)
         await in_thread(handoff.record_bot_message, sessions, message.sender_id, reply)
     return False
+
+
+class ChannelState:
+    """The database and keys a channel needs, made on first use (never at import or start-up);
+    tests pass their own. Subclasses set ``self._sessions`` and ``self._keys`` (or None)."""
+
+    _sessions: Any = None
+    _keys: Any = None
+
+    @property
+    def sessions(self) -> sessionmaker:
+        """The navigator database (channel state)."""
+        if self._sessions is None:
+            self._sessions = default_sessions()
+        return self._sessions
+
+    @property
+    def keys(self) -> Any:
+        """Pseudonym and sealing keys (``bot.privacy.Keys``)."""
+        if self._keys is None:
+            from bot.privacy import get_keys
+
+            self._keys = get_keys()
+        return self._keys

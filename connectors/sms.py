@@ -36,12 +36,12 @@ from twilio.rest import Client
 
 from bot import contacts, forget
 from bot.deliveries import permanent_failure, record_status
-from bot.privacy import Keys, get_keys
+from bot.privacy import Keys
 from bot.safety import assess, region_help
 from bot.settings import get_settings
 from bot.smstext import keyword, menu_choice, menu_text, number_buttons, pack_sms
-from connectors.common import (bot_or_worker, default_sessions, drain, forget_tracker,
-                               in_thread, spawn)
+from connectors.common import (ChannelState, bot_or_worker, drain, forget_tracker, in_thread,
+                               spawn)
 
 logger = logging.getLogger(__name__)
 
@@ -173,7 +173,7 @@ def _positional(menu: List[Tuple[int, str, str]]) -> List[Tuple[str, str]]:
     return [by_number.get(i, ("", "")) for i in range(1, max(by_number, default=0) + 1)]
 
 
-class SMSInput(InputChannel):
+class SMSInput(ChannelState, InputChannel):
     """Twilio Programmable SMS as a Rasa input channel (``connectors.sms.SMSInput``)."""
 
     @classmethod
@@ -206,20 +206,6 @@ class SMSInput(InputChannel):
             self.client.api.base_url = api_base.rstrip("/")
         self._sessions, self._keys = sessions, keys
         self.help_contact = help_contact
-
-    @property
-    def sessions(self) -> Any:
-        """The navigator database (channel state), made on first use."""
-        if self._sessions is None:
-            self._sessions = default_sessions()
-        return self._sessions
-
-    @property
-    def keys(self) -> Keys:
-        """Pseudonym and sealing keys, made on first use."""
-        if self._keys is None:
-            self._keys = get_keys()
-        return self._keys
 
     def get_output_channel(self) -> OutputChannel:
         """For messages Rasa sends outside a webhook turn: the number comes from the database."""

@@ -25,9 +25,9 @@ from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import contacts, forget
-from bot.privacy import Keys, get_keys
+from bot.privacy import Keys
 from bot.safety import assess
-from connectors.common import (bot_or_worker, default_sessions, forget_tracker, in_thread,
+from connectors.common import (ChannelState, bot_or_worker, forget_tracker, in_thread,
                                redact_in_logs, spawn)
 from connectors.telegram_admin import DEFAULT_BASE_URL, SECRET_HEADER
 from connectors.telegram_output import TelegramOutput
@@ -51,7 +51,7 @@ FORGOTTEN = ("Done: I've deleted our conversation and everything I kept about yo
 HELP_PAYLOAD = "/bot_capabilities"
 
 
-class TelegramInput(InputChannel):
+class TelegramInput(ChannelState, InputChannel):
     """Receives Telegram updates by webhook (or from ``navigator telegram poll``)."""
 
     @classmethod
@@ -79,19 +79,6 @@ class TelegramInput(InputChannel):
         self._sessions, self._keys = sessions, keys
         self._bot: Optional[ExtBot] = None
         redact_in_logs(access_token, secret_token)
-
-    # -- shared state, made on first use (never at import or start-up) ------------------
-    @property
-    def sessions(self):
-        if self._sessions is None:
-            self._sessions = default_sessions()
-        return self._sessions
-
-    @property
-    def keys(self) -> Keys:
-        if self._keys is None:
-            self._keys = get_keys()
-        return self._keys
 
     def get_bot(self) -> ExtBot:
         """PTB's bot with its rate limiter (RetryAfter is waited out and retried)."""

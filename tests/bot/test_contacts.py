@@ -70,3 +70,29 @@ def test_menu_and_forget(sessions):
     contacts.save_menu(sessions, "sms-2", [("A", "/a")])
     contacts.save_menu(sessions, "sms-2", [])
     assert contacts.load_menu(sessions, "sms-2") == []
+
+
+def test_concurrent_first_messages_from_one_person(sessions):
+    """Turns run in parallel threads: the first messages of one person must not race on
+    creating their contact, nor hit "database is locked"."""
+    from bot import handoff
+
+    errors = []
+
+    def turn(i):
+        try:
+            for j in range(15):
+                contacts.remember_contact(sessions, KEYS, "tg-race", "telegram", "123")
+                contacts.is_opted_out(sessions, "tg-race")
+                handoff.record_user_message(sessions, "tg-race", "hi")
+                contacts.claim_delivery(sessions, "telegram", f"{i}-{j}")
+        except Exception as exc:  # collected: the assertion shows them all
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=turn, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert contacts.contact_address(sessions, KEYS, "tg-race") == "123"
