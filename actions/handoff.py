@@ -45,6 +45,8 @@ async def open_handoff(tracker: Tracker, reason: str, urgent: bool = False) -> O
     except handoff.HandoffError:
         logger.exception("could not open a handoff")
         return None
+    if org_name == settings.default_org:  # created on the fly, never given a real name
+        org_name = ""
     return handoff_notice(settings, org_name, urgent=urgent)
 
 

@@ -34,6 +34,7 @@ def test_asking_for_a_person_opens_a_handoff_and_says_what_happens(navigator, al
     events, msgs = run(ActionRequestHandoff(), trk)
     text = msgs[0]["text"]
     assert "youth worker" in text and "real person" in text and "within 30 minutes" in text
+    assert "a youth worker at default" not in text  # an unnamed default organisation
     h = handoff.active_handoff(navigator.sessions, "tg-abc")
     assert h.channel == "telegram" and h.reason == "request" and not h.urgent
     assert {"event": "active_loop", "name": None} in [
