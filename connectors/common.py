@@ -107,11 +107,6 @@ def redact_in_logs(*secrets: str) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def redaction_filter() -> logging.Filter:
-    """The shared filter (for handlers created after a channel registered its secrets)."""
-    return _REDACT
-
-
 async def bot_or_worker(message: Any, on_new_message: Callable[[Any], Awaitable[Any]],
                         sessions: sessionmaker) -> bool:
     """Give ``message`` (a Rasa ``UserMessage``) to the bot unless a youth worker has the

@@ -17,11 +17,10 @@ import io
 import logging
 import re
 from functools import lru_cache
-from importlib import resources
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from bot import needs as needs_mod
-from bot.directory.textneeds import classify_text
+from bot.directory.textneeds import _mapping_text, classify_text
 
 logger = logging.getLogger(__name__)
 
@@ -32,10 +31,6 @@ NAVIGATOR = "navigator"
 Term = Tuple[Optional[str], Optional[str], Optional[str]]  # (taxonomy, code, name)
 
 _AIRS_CODE = re.compile(r"^[A-Z]{1,2}(-\d{4}(\.\d{4}(-\d{3}(\.\d{2})?)?)?)?$")
-
-
-def _mapping_text(filename: str) -> str:
-    return (resources.files("bot.resources") / "mappings" / filename).read_text("utf-8")
 
 
 def _parse_needs(raw: str, where: str) -> Optional[Tuple[str, ...]]:
