@@ -18,7 +18,10 @@ pytestmark = [pytest.mark.rasa, pytest.mark.e2e]
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, trained_model):  # noqa: F811 - pytest fixture injection
-    yield from start_servers(tmp_path_factory.mktemp("e2e"), trained_model, [["setup"]])
+    # Youth workers always on duty: out of hours the handoff notice lists helplines (116 123
+    # among them), which would make "looking for a youth worker" look like crisis support.
+    yield from start_servers(tmp_path_factory.mktemp("e2e"), trained_model, [["setup"]],
+                             {"NAVIGATOR_DUTY_HOURS": "always"})
 
 
 def test_search_conversation_over_http(server):
