@@ -5,12 +5,17 @@ Rasa's SQL tracker store keeps one row per event in table ``events`` (``sender_i
 ``type_name``, ``timestamp`` as Unix seconds, ``data`` as the event's JSON). It is read here with
 plain SQLAlchemy Core; nothing imports Rasa. A missing or unreadable tracker store gives the
 handoff's turns alone (with a warning line), never an error page.
+
+A transcript is what youth workers read (console page, text and PDF export), so the phone
+numbers and e-mail addresses the young person typed are masked here, in one place, when the
+turns are built (:func:`bot.privacy.mask_text`); bot and worker turns are shown as sent. The
+stored text is unchanged: a young person's own data export reads the stores, not this.
 """
 from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -21,6 +26,8 @@ from sqlalchemy.orm import sessionmaker
 from bot.db import make_engine
 from bot.handoff_models import Handoff, HandoffMessage, Worker
 from bot.models import Service
+from bot.privacy import mask_text
+from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -144,9 +151,14 @@ def _summary(sessions: sessionmaker, slots: Dict[str, Any], needs_hint: str) -> 
 
 
 def transcript(sessions: sessionmaker, tracker_db_url: str, sender_id: str,
-               org_id: Optional[int] = None) -> Transcript:
+               org_id: Optional[int] = None, region: Optional[str] = None,
+               masked: bool = True) -> Transcript:
     """The whole conversation of ``sender_id``; with ``org_id`` only that organisation's
-    handoff turns are included (another organisation's worker notes never leak)."""
+    handoff turns are included (another organisation's worker notes never leak).
+
+    The young person's turns (and the place in the summary) have phone numbers and e-mail
+    addresses masked for ``region`` (default: the deployment's country code); ``masked=False``
+    only for the young person's own copy of what they wrote."""
     turns, slots, warning = read_tracker(tracker_url(tracker_db_url), sender_id)
     with sessions() as s:
         q = select(Handoff).where(Handoff.sender_id == sender_id)
@@ -176,7 +188,14 @@ def transcript(sessions: sessionmaker, tracker_db_url: str, sender_id: str,
     order = {"system": 0, "user": 1, "bot": 2, "worker": 2}
     turns.sort(key=lambda t: (t.at, order.get(t.role, 3)))
     needs_hint = handoffs[-1].needs if handoffs else ""
-    return Transcript(turns, _summary(sessions, slots, needs_hint), warning)
+    summary = _summary(sessions, slots, needs_hint)
+    if masked:
+        if region is None:
+            region = get_settings().country_code
+        turns = [replace(t, text=mask_text(t.text, region)) if t.role == "user" else t
+                 for t in turns]
+        summary.place = mask_text(summary.place, region)
+    return Transcript(turns, summary, warning)
 
 
 def as_text(tr: Transcript, title: str) -> str:

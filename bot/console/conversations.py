@@ -20,7 +20,8 @@ CHANNEL_NAMES = {"telegram": "Telegram", "sms": "SMS", "rest": "Local web chat"}
 
 def _turns(request: Request, info: SessionInfo, h) -> dict:
     st = state(request)
-    tr = transcript(st.sessions, st.tracker_db, h.sender_id, org_id=info.worker.org_id)
+    tr = transcript(st.sessions, st.tracker_db, h.sender_id, org_id=info.worker.org_id,
+                    region=st.settings.country_code)
     ids = [t.message_id for t in tr.turns if t.role == "worker" and t.message_id]
     return {"tr": tr, "delivery": delivery_states(st.sessions, ids)}
 
@@ -155,7 +156,8 @@ def step_in(request: Request, hid: int, csrf_token: Optional[str] = Form(None),
 def _export(request: Request, hid: int, info: SessionInfo, kind: str) -> Response:
     st = state(request)
     h = handoff.get_handoff(st.sessions, hid, info.worker)
-    tr = transcript(st.sessions, st.tracker_db, h.sender_id, org_id=info.worker.org_id)
+    tr = transcript(st.sessions, st.tracker_db, h.sender_id, org_id=info.worker.org_id,
+                    region=st.settings.country_code)
     title = f"Conversation {h.id} ({CHANNEL_NAMES.get(h.channel, h.channel)})"
     casework.audit(st.sessions, info.worker, "export_" + kind, h.id)
     name = f"conversation-{h.id}.{'txt' if kind == 'text' else 'pdf'}"

@@ -117,3 +117,50 @@ def test_history_search_by_tag_need_and_date(setup):
         casework.set_tag(sessions, h.id, worker, "<script>")
     with pytest.raises(handoff.HandoffNotFound):
         casework.set_tag(sessions, h.id, stranger, "x")
+
+
+def test_user_turns_are_masked_bot_and_worker_turns_are_not(sessions, tmp_path):
+    from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
+
+    accounts.add_org(sessions, "hub", "The Hub")
+    worker = accounts.add_worker(sessions, "jo@example.org", PASSWORD, "hub", display_name="Jo")
+    t0 = time.time() - 600
+    _write_tracker(tmp_path / "tracker.db", "tg-m", [
+        UserUttered("text me on 07700 900123 pls", timestamp=t0),
+        SlotSet("location", "jo@example.com", timestamp=t0 + 1),
+        BotUttered("Northgate: call 0113 496 0964 or mail help@northgate.org", timestamp=t0 + 2),
+    ])
+    h = handoff.request_handoff(sessions, "tg-m", "telegram", "request", org="hub")
+    handoff.record_user_message(sessions, "tg-m", "or +44 7700 900456 or jo.b+x@example.com")
+    handoff.record_bot_message(sessions, "tg-m", "Samaritans: 116 123, Mind: 0300 123 3393")
+    handoff.worker_reply(sessions, h.id, worker, "Ring me back on 0113 496 0000")
+    tracker_db = str(tmp_path / "tracker.db")
+
+    tr = transcript(sessions, tracker_db, "tg-m", org_id=worker.org_id, region="GB")
+    said = {(t.role, t.text) for t in tr.turns if t.role != "system"}
+    assert said == {("user", "text me on 07••••••123 pls"),
+                    ("bot", "Northgate: call 0113 496 0964 or mail help@northgate.org"),
+                    ("user", "or +44•••••••456 or j•••@•••.com"),
+                    ("bot", "Samaritans: 116 123, Mind: 0300 123 3393"),
+                    ("worker", "Ring me back on 0113 496 0000")}
+    assert tr.summary.place == "j•••@•••.com"
+    text = as_text(tr, "Conversation")
+    for personal in ("900123", "900456", "jo.b", "example.com"):
+        assert personal not in text
+    assert "0113 496 0964" in text and "0113 496 0000" in text
+
+    raw = transcript(sessions, tracker_db, "tg-m", org_id=worker.org_id, masked=False)
+    assert {t.text for t in raw.turns if t.role == "user"} == {
+        "text me on 07700 900123 pls", "or +44 7700 900456 or jo.b+x@example.com"}
+
+
+def test_region_defaults_to_the_deployment_country(setup, monkeypatch):
+    from bot import transcript as transcript_mod
+    from bot.settings import load_settings
+
+    sessions, tracker_db, worker, _stranger, _h = setup
+    handoff.record_user_message(sessions, "tg-a", "hp 9123 4567")
+    monkeypatch.setattr(transcript_mod, "get_settings",
+                        lambda: load_settings({"NAVIGATOR_COUNTRY": "SG"}))
+    texts = [t.text for t in transcript(sessions, tracker_db, "tg-a", worker.org_id).turns]
+    assert "hp •••••567" in texts and "hp 9123 4567" not in texts

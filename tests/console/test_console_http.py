@@ -2,6 +2,10 @@
 properties: cookies, CSRF, IDOR, XSS, back-off, audit."""
 from __future__ import annotations
 
+import re
+import zlib
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -119,6 +123,45 @@ def test_exports_are_audited(jo, sessions, team):
         actions = s.execute(select(AuditEntry.action).where(AuditEntry.handoff_id == h.id)
                             ).scalars().all()
     assert {"export_text", "export_pdf"} <= set(actions)
+
+
+def _pdf_text(pdf: bytes) -> bytes:
+    """The content streams of a PDF written with a built-in font, decompressed."""
+    out = []
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            out.append(zlib.decompress(stream))
+        except zlib.error:
+            out.append(stream)
+    return b"\n".join(out)
+
+
+def test_typed_numbers_and_addresses_are_masked_for_workers(jo, sessions, team, monkeypatch):
+    from bot import casework
+
+    h = _handoff(sessions, text="call me on 07700 900123 or mail jo.bloggs+x@example.com")
+    handoff.record_bot_message(sessions, "tg-a", "Northgate Youth Hub: call 0113 496 0964")
+    personal = ("07700 900123", "7700900123", "900123", "jo.bloggs", "example.com")
+    pages = {"queue": jo.get("/").text, "rows": jo.get("/queue/rows").text,
+             "conversation": jo.get(f"/handoffs/{h.id}").text,
+             "turns": jo.get(f"/handoffs/{h.id}/turns").text,
+             "export": jo.get(f"/handoffs/{h.id}/export.txt").text}
+    assert f"Open #{h.id}" in pages["queue"]
+    for name, page in pages.items():
+        for value in personal:
+            assert value not in page, (name, value)
+    for name in ("conversation", "turns", "export"):
+        assert "call me on 07••••••123 or mail j•••@•••.com" in pages[name], name
+        assert "Northgate Youth Hub: call 0113 496 0964" in pages[name], name
+    monkeypatch.setattr(casework, "FONT", Path("/nonexistent/font.ttf"))  # readable streams
+    pdf = _pdf_text(jo.get(f"/handoffs/{h.id}/export.pdf").content)
+    assert b"0113 496 0964" in pdf and b"call me on 07" in pdf
+    for value in personal:
+        assert value.encode() not in pdf, value
+    with sessions() as s:  # the young person's own words are stored as they wrote them
+        stored = s.execute(select(HandoffMessage.text).where(HandoffMessage.role == "user")
+                           ).scalar_one()
+    assert stored == "call me on 07700 900123 or mail jo.bloggs+x@example.com"
 
 
 def test_csrf_less_and_cross_site_posts_are_rejected(jo, sessions):
