@@ -14,6 +14,7 @@
     navigator org add SLUG NAME [--sms-number N]    a youth organisation
     navigator worker add EMAIL --org SLUG [--role worker|admin]   a console account
     navigator console [--host --port]               serve the youth-worker console
+    navigator purge [--dry-run] [--days N]  forget conversations inactive for N days (retention)
 """
 from __future__ import annotations
 
@@ -120,6 +121,38 @@ def cmd_run(args) -> int:
     return run_with_chat(get_settings())
 
 
+MAX_RETENTION_DAYS = 3650  # as NAVIGATOR_RETENTION_DAYS
+
+
+def retention_days(value: str) -> int:
+    """argparse type of ``--days``: a whole number of days, 1 to 3650."""
+    try:
+        days = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number of days, got {value!r}") from None
+    if not 1 <= days <= MAX_RETENTION_DAYS:
+        raise argparse.ArgumentTypeError(
+            f"must be between 1 and {MAX_RETENTION_DAYS} days, got {days}")
+    return days
+
+
+def cmd_purge(args) -> int:
+    """Forget every conversation inactive for ``--days`` (default NAVIGATOR_RETENTION_DAYS)."""
+    from datetime import datetime, timezone
+
+    from bot.db import session_factory
+    from bot.forget import tracker_store_url
+    from bot.retention import purge
+
+    settings = get_settings()
+    report = purge(session_factory(settings.database_url), tracker_store_url(settings),
+                   datetime.now(timezone.utc), args.days or settings.retention_days,
+                   dry_run=args.dry_run)
+    print(report.summary())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests)."""
     p = argparse.ArgumentParser(prog="navigator", description=__doc__.splitlines()[0])
@@ -146,6 +179,13 @@ def build_parser() -> argparse.ArgumentParser:
     ch.set_defaults(func=cmd_chat)
     sub.add_parser("run", help="setup, train, serve and chat").set_defaults(func=cmd_run,
                                                                           sender=None)
+    pg = sub.add_parser("purge", help="forget conversations inactive for longer than the "
+                                      "retention period (docs/safety.md, Retention)")
+    pg.add_argument("--dry-run", action="store_true", help="show what would go; delete nothing")
+    pg.add_argument("--days", type=retention_days, default=None,
+                    help="inactive for more than this many days (default: "
+                         "NAVIGATOR_RETENTION_DAYS, 365)")
+    pg.set_defaults(func=cmd_purge)
     from bot.api import register_cli  # cheap: FastAPI loads only when `navigator api` runs
 
     register_cli(sub)  # `navigator api [--host --port]`, `navigator export FILE [--bare]`

@@ -214,6 +214,55 @@ class Processes:
         return None
 
 
+# -- retention: the scheduled purge (bot/retention.py) ------------------------------------------
+PURGE_FIRST_DELAY_S = 60.0  # after start, so the purge never competes with the servers' start
+
+
+def purge_once(settings: Settings) -> bool:
+    """One retention purge with the configured period; logs counts only and never raises
+    (an error is logged by type: its message could quote data). True when it ran."""
+    try:
+        from datetime import datetime, timezone
+
+        from bot.db import session_factory
+        from bot.forget import tracker_store_url
+        from bot.retention import purge
+
+        purge(session_factory(settings.database_url), tracker_store_url(settings),
+              datetime.now(timezone.utc), settings.retention_days)
+    except Exception as exc:  # noqa: BLE001 - a failed purge must never stop serve
+        logger.error("retention purge failed (%s); next try in %s hours", type(exc).__name__,
+                     settings.purge_interval_hours)
+        return False
+    return True
+
+
+def purge_loop(settings: Settings, stop: threading.Event,
+               first_delay_s: float = PURGE_FIRST_DELAY_S) -> None:
+    """Purge shortly after start, then every ``purge_interval_hours``, until ``stop`` is set.
+
+    Every replica running ``serve`` runs this loop: that is harmless, a purge is idempotent
+    (a second one at the same time finds the rows already gone and forgets nobody twice).
+    """
+    interval_s = settings.purge_interval_hours * 3600.0
+    if interval_s <= 0 or stop.wait(first_delay_s):
+        return
+    while True:
+        purge_once(settings)
+        if stop.wait(interval_s):
+            return
+
+
+def start_purge_thread(settings: Settings, stop: threading.Event) -> Optional[threading.Thread]:
+    """The purge loop in a daemon thread (None when ``purge_interval_hours`` is 0)."""
+    if settings.purge_interval_hours <= 0:
+        return None
+    thread = threading.Thread(target=purge_loop, args=(settings, stop), name="retention-purge",
+                              daemon=True)
+    thread.start()
+    return thread
+
+
 def _install_signal_handlers(procs: Processes) -> None:
     def handler(signum, _frame):
         logger.info("received signal %s, stopping", signum)
@@ -229,6 +278,8 @@ def serve(settings: Settings, only: Optional[str] = None) -> int:
     procs = Processes(settings, only=only)
     _install_signal_handlers(procs)
     procs.start()
+    if only != "rasa":  # the laptop's serve and the action server pods; Rasa pods stay lean
+        start_purge_thread(settings, procs._stopping)
     try:
         if procs.wait_ready():
             logger.info("ready: Rasa on %s, actions on port %s", settings.rasa_url,

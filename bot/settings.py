@@ -65,6 +65,8 @@ class Settings:
     action_url: str = ""  # the action server's webhook as Rasa reaches it (a k8s Service)
     action_timeout_s: int = 7  # Rasa's call to the action server (Rasa's own default: 300 s)
     turn_timeout_s: int = 9  # a channel answers with a safe reply after this long
+    retention_days: int = 365  # conversations inactive this long are forgotten (bot/retention.py)
+    purge_interval_hours: int = 24  # `navigator serve` purges this often; 0: never by itself
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -134,6 +136,8 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         action_url=_url(env, "ACTION_SERVER_URL", ("http", "https")),
         action_timeout_s=_int(env, "NAVIGATOR_ACTION_TIMEOUT_S", 7, 1, 300),
         turn_timeout_s=_int(env, "NAVIGATOR_TURN_TIMEOUT_S", 9, 1, 300),
+        retention_days=_int(env, "NAVIGATOR_RETENTION_DAYS", 365, 1, 3650),
+        purge_interval_hours=_int(env, "NAVIGATOR_PURGE_INTERVAL_HOURS", 24, 0, 24 * 365),
     )
 
 
