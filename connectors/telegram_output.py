@@ -6,6 +6,8 @@
   replaced by a short token stored server-side (``bot.contacts``);
 * ``{"request_location": true}`` in a response's custom JSON → a reply keyboard with a
   "share my location" button (and the response's buttons as plain keys);
+* ``{"navigator_export": ...}`` ("send me my data") → a JSON document (``sendDocument``,
+  multipart upload) named ``my-data.json``;
 * 403 from Telegram (the user blocked the bot) → the contact is marked unreachable and nothing
   more is sent to it; ``RetryAfter`` is waited out by PTB's rate limiter.
 """
@@ -13,16 +15,17 @@ from __future__ import annotations
 
 import html
 import logging
-from typing import Any, Dict, List, Optional, Text
+import re
+from typing import Any, Awaitable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import OutputChannel
-from telegram import (InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton,
+from telegram import (InlineKeyboardButton, InlineKeyboardMarkup, InputFile, KeyboardButton,
                       ReplyKeyboardMarkup)
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import ExtBot
 
-from bot import contacts
+from bot import contacts, mydata
 from bot.privacy import Keys
 from bot.textsplit import split_text
 from connectors.common import in_thread
@@ -31,6 +34,9 @@ logger = logging.getLogger(__name__)
 
 MAX_MESSAGE = 4096
 MAX_CALLBACK_BYTES = 64
+MAX_CAPTION = 1024  # Telegram's limit for a document caption
+EXPORT_CAPTION = "Everything we keep about you, as a file you can open or save."
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 SHARE_LOCATION = "📍 Share my location"
 
 
@@ -66,17 +72,37 @@ class TelegramOutput(OutputChannel):
             if not part:
                 continue
             last = i == len(parts) - 1
-            try:
-                await self.bot.send_message(_chat_id(chat_id), html.escape(part, quote=False),
-                                            parse_mode=ParseMode.HTML,
-                                            reply_markup=markup if last else None)
-            except Forbidden:
-                await in_thread(contacts.mark_unreachable, self.sessions,
-                                recipient_id or self.sender_id, "telegram", "blocked the bot")
+            sent = await self._guarded(recipient_id, self.bot.send_message(
+                _chat_id(chat_id), html.escape(part, quote=False), parse_mode=ParseMode.HTML,
+                reply_markup=markup if last else None))
+            if not sent:
                 return
-            except TelegramError as exc:  # logged without text or ids
-                logger.error("telegram send failed: %s", type(exc).__name__)
-                return
+
+    async def _guarded(self, recipient_id: Optional[Text], call: Awaitable[Any]) -> bool:
+        """Await one Bot API call; False when it failed. 403 (the user blocked the bot) marks
+        the contact unreachable; other errors are logged by type only (no text, no ids)."""
+        try:
+            await call
+        except Forbidden:
+            await in_thread(contacts.mark_unreachable, self.sessions,
+                            recipient_id or self.sender_id, "telegram", "blocked the bot")
+            return False
+        except TelegramError as exc:
+            logger.error("telegram send failed: %s", type(exc).__name__)
+            return False
+        return True
+
+    async def send_document(self, recipient_id: Text, content: bytes, filename: str,
+                            caption: Optional[str] = None) -> bool:
+        """Send ``content`` as a file (multipart upload); False if it could not be sent."""
+        chat_id = await self._chat(recipient_id)
+        if chat_id is None:
+            logger.info("telegram: not sending to an unreachable or unknown contact")
+            return False
+        document = InputFile(content, filename=filename)
+        return await self._guarded(recipient_id, self.bot.send_document(
+            _chat_id(chat_id), document=document,
+            caption=(caption or "")[:MAX_CAPTION] or None))
 
     async def _callback_data(self, payload: str) -> str:
         if len(payload.encode("utf-8")) <= MAX_CALLBACK_BYTES and \
@@ -125,7 +151,16 @@ class TelegramOutput(OutputChannel):
 
     async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any],
                                **kwargs: Any) -> None:
-        """Custom JSON meant for other channels is not shown to the user."""
+        """``{"navigator_export": data}`` ("send me my data", ``bot.mydata.collect``) goes as a
+        JSON file; other custom JSON is meant for other channels: only its text is shown."""
+        if isinstance(json_message, dict) and isinstance(json_message.get("navigator_export"),
+                                                         dict):
+            name = str(json_message.get("filename") or "")
+            await self.send_document(
+                recipient_id, mydata.to_json_bytes(json_message["navigator_export"]),
+                name if _SAFE_NAME.fullmatch(name) else mydata.FILENAME,
+                str(json_message.get("caption") or EXPORT_CAPTION))
+            return
         text = json_message.get("text") if isinstance(json_message, dict) else None
         if text:
             await self._send(recipient_id, str(text))

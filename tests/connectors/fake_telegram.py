@@ -1,7 +1,8 @@
 """A fake Telegram Bot API that speaks the real wire format, for tests without network.
 
-``FakeTelegram`` answers ``getMe``, ``sendMessage``, ``answerCallbackQuery``, the webhook
-methods and ``getUpdates`` the way api.telegram.org does (``{"ok": true, "result": ...}`` or
+``FakeTelegram`` answers ``getMe``, ``sendMessage``, ``sendDocument`` (a multipart/form-data
+upload, parsed from the bytes on the wire), ``answerCallbackQuery``, the webhook methods and
+``getUpdates`` the way api.telegram.org does (``{"ok": true, "result": ...}`` or
 ``{"ok": false, "error_code": ..., "description": ...}``) and records every call. Use it in
 process as a PTB ``BaseRequest`` (:class:`FakeRequest`) or over HTTP (:class:`FakeTelegramServer`)
 so a separately started Rasa server can talk to it.
@@ -9,17 +10,22 @@ so a separately started Rasa server can talk to it.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import parse_qs
 
+import httpx
 from telegram.request import BaseRequest, RequestData
 
 BOT_USER = {"id": 7000000001, "is_bot": True, "first_name": "Navigator",
             "username": "youth_navigator_bot", "can_join_groups": False,
             "can_read_all_group_messages": False, "supports_inline_queries": False}
+MAX_UPLOAD = 50 * 1024 * 1024  # bots may upload files up to 50 MB
+MAX_CAPTION = 1024
+_TEXT_FIELDS = {"text", "caption", "parse_mode", "url", "secret_token", "callback_query_id"}
 
 
 class FakeTelegram:
@@ -68,6 +74,8 @@ class FakeTelegram:
                     "message_id": self._next_id, "date": int(time.time()), "from": BOT_USER,
                     "chat": {"id": chat_id, "type": "private", "first_name": "User"},
                     "text": params.get("text", "")}}
+            if method == "sendDocument":
+                return self._send_document(params)
             if method in ("answerCallbackQuery", "deleteWebhook"):
                 if method == "deleteWebhook":
                     self.webhook["url"] = ""
@@ -82,6 +90,73 @@ class FakeTelegram:
                 ready = [u for u in self.updates if u["update_id"] >= offset]
                 return 200, {"ok": True, "result": ready[:100]}
             return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
+
+    def _send_document(self, params: Dict[str, Any]) -> Tuple[int, Dict[str, Any]]:
+        """``sendDocument``: ``document`` is an uploaded file part (or a file_id / URL)."""
+        def bad(description: str, code: int = 400) -> Tuple[int, Dict[str, Any]]:
+            return code, {"ok": False, "error_code": code, "description": description}
+
+        try:
+            chat_id = int(params["chat_id"])
+        except (KeyError, TypeError, ValueError):
+            return bad("Bad Request: chat_id is empty")
+        doc = params.get("document")
+        if not doc:
+            return bad("Bad Request: there is no document in the request")
+        if len(str(params.get("caption") or "")) > MAX_CAPTION:
+            return bad("Bad Request: message caption is too long")
+        if chat_id in self.blocked_chats:
+            return bad("Forbidden: bot was blocked by the user", 403)
+        if isinstance(doc, dict):
+            if len(doc["content"]) > MAX_UPLOAD:
+                return bad("Request Entity Too Large", 413)
+            file_info = {"file_name": doc["filename"], "mime_type": doc["content_type"],
+                         "file_size": len(doc["content"])}
+        else:
+            file_info = {"file_name": "document"}
+        self._next_id += 1
+        file_info.update({"file_id": f"BQACAgQAAx{self._next_id}",
+                          "file_unique_id": f"AgAD{self._next_id}"})
+        result = {"message_id": self._next_id, "date": int(time.time()), "from": BOT_USER,
+                  "chat": {"id": chat_id, "type": "private", "first_name": "User"},
+                  "document": file_info}
+        if params.get("caption"):
+            result["caption"] = params["caption"]
+        return 200, {"ok": True, "result": result}
+
+
+def parse_multipart(body: bytes, content_type: str) -> Dict[str, Any]:
+    """A multipart/form-data body as Telegram reads it: plain fields as values (JSON where the
+    Bot API sends JSON), file parts as ``{"filename", "content_type", "content": bytes}``."""
+    m = re.search(r'boundary="?([^";]+)"?', content_type)
+    if not m:
+        raise ValueError("multipart body without a boundary")
+    delimiter = b"--" + m.group(1).encode("latin-1")
+    params: Dict[str, Any] = {}
+    for chunk in body.split(delimiter)[1:]:
+        if chunk.startswith(b"--"):
+            break  # the closing delimiter
+        head, _, content = chunk.removeprefix(b"\r\n").partition(b"\r\n\r\n")
+        content = content.removesuffix(b"\r\n")
+        headers = {}
+        for line in head.decode("utf-8").split("\r\n"):
+            key, _, value = line.partition(":")
+            headers[key.strip().lower()] = value.strip()
+        disposition = headers.get("content-disposition", "")
+        name = re.search(r'\bname="([^"]*)"', disposition)
+        filename = re.search(r'\bfilename="([^"]*)"', disposition)
+        if not name:
+            continue
+        if filename:
+            params[name.group(1)] = {"filename": filename.group(1), "content": content,
+                                     "content_type": headers.get("content-type", "")}
+        else:
+            params[name.group(1)] = _field(name.group(1), content.decode("utf-8"))
+    return params
+
+
+def _field(name: str, value: str) -> Any:
+    return value if name in _TEXT_FIELDS else _decode(value)
 
 
 class FakeRequest(BaseRequest):
@@ -103,7 +178,13 @@ class FakeRequest(BaseRequest):
     async def do_request(self, url: str, method: str, request_data: Optional[RequestData] = None,
                          read_timeout=None, write_timeout=None, connect_timeout=None,
                          pool_timeout=None) -> Tuple[int, bytes]:
-        params = dict(request_data.parameters) if request_data else {}
+        if request_data is not None and request_data.contains_files:
+            # Encoded exactly as PTB's HTTPX transport sends it, then read back like Telegram.
+            wire = httpx.Request("POST", url, data=request_data.json_parameters,
+                                 files=request_data.multipart_data)
+            params = parse_multipart(wire.read(), wire.headers["Content-Type"])
+        else:
+            params = dict(request_data.parameters) if request_data else {}
         status, body = self.api.answer(url.rsplit("/", 1)[-1], params)
         return status, json.dumps(body).encode()
 
@@ -118,12 +199,14 @@ class FakeTelegramServer:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server API
                 size = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(size).decode("utf-8")
+                body = self.rfile.read(size)
                 kind = self.headers.get("Content-Type", "")
-                if "json" in kind:
-                    params = json.loads(raw or "{}")
+                if kind.startswith("multipart/form-data"):
+                    params = parse_multipart(body, kind)
+                elif "json" in kind:
+                    params = json.loads(body.decode("utf-8") or "{}")
                 else:
-                    params = {k: _decode(v[0]) for k, v in parse_qs(raw).items()}
+                    params = {k: _decode(v[0]) for k, v in parse_qs(body.decode("utf-8")).items()}
                 status, body = api_ref.answer(self.path.rsplit("/", 1)[-1], params)
                 data = json.dumps(body).encode()
                 self.send_response(status)
