@@ -46,6 +46,11 @@ def on_sms(tracker: Tracker) -> bool:
     return tracker.get_latest_input_channel() == "sms"
 
 
+def channel_of(tracker: Tracker) -> str:
+    """The channel of the latest message ("rest" when unknown)."""
+    return tracker.get_latest_input_channel() or "rest"
+
+
 def button(title: str, payload: str) -> Dict[str, Any]:
     """A Rasa button."""
     return {"title": title, "payload": payload}

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import latest_text, slot_age
 from actions.handoff import open_handoff
 from bot.navigator import get_navigator
+from bot.parsing import parse_age
 from bot.safety import assess
 
 
@@ -24,11 +25,16 @@ class ActionCrisisSupport(Action):
         nav = get_navigator()
         categories = assess(latest_text(tracker)).categories
         age = slot_age(tracker)
+        if age is None:  # "I'm 15 and my dad hits me": the age said in the message itself
+            age = parse_age(latest_text(tracker))
         under_18 = age is not None and age < 18
         dispatcher.utter_message(text="I'm really glad you told me. You deserve to be safe and "
                                       "to get support right now.")
         dispatcher.utter_message(text=nav.crisis_text(categories, under_18=under_18))
-        nav.raise_alert(tracker.sender_id, categories or ("model",))
+        flags = tuple(categories or ("model",))
+        if under_18 and "abuse" in flags:  # a child disclosing abuse: a safeguarding concern
+            flags += ("under_18",)
+        nav.raise_alert(tracker.sender_id, flags)
         # An urgent handoff: first in the youth workers' queue; the notice says who and when.
         notice = await open_handoff(tracker, "crisis", urgent=True)
         dispatcher.utter_message(text=notice or "I've flagged this so a youth worker sees it as "

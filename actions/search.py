@@ -10,8 +10,10 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import (SKIPPED, button, detail_buttons, latest_intent, latest_text,
-                            on_sms, place_label, slot_age, slot_point)
+from actions.common import (SKIPPED, button, channel_of, detail_buttons, latest_intent,
+                            latest_text, on_sms, place_label, slot_age, slot_point)
+from actions.privacy import child_mode
+from bot import consent
 from bot.navigator import get_navigator
 from bot.needs import detect_needs
 from bot.parsing import parse_age, pick_result
@@ -113,6 +115,9 @@ class ValidateSearchForm(FormValidationAction):
         if text.startswith("/"):
             return {}
         age = parse_age(text, whole_message_is_answer=asked)
+        if age is not None and age < consent.CHILD_AGE:
+            await child_mode(dispatcher, tracker, channel_of(tracker))
+            return {"age": age}  # the search action then stays silent (see show_results)
         if age is not None:
             return {"age": age}
         if asked and intent in ANSWER_INTENTS:
@@ -180,6 +185,8 @@ def show_results(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dic
         return []
     lat, lon = slot_point(tracker)
     age = slot_age(tracker)
+    if age is not None and age < consent.CHILD_AGE:
+        return []  # under 13: signposted already, no directory list
     place = place_label(tracker)
     page = nav.search([primary], lat, lon, age)
     note = ""

@@ -65,7 +65,7 @@ def purge_expired(sessions: sessionmaker) -> int:
     return (a or 0) + (b or 0)
 
 
-def _contact(s: Session, sender_id: str, channel: str) -> ChannelContact:
+def contact_row(s: Session, sender_id: str, channel: str) -> ChannelContact:
     """The contact row, created if missing. Two first messages from one person can arrive at
     once: INSERT … ON CONFLICT DO NOTHING makes the creation race-free."""
     row = s.get(ChannelContact, sender_id)
@@ -88,7 +88,7 @@ def remember_contact(sessions: sessionmaker, keys: Keys, sender_id: str, channel
                      address: Optional[str] = None, referral: Optional[str] = None) -> None:
     """Create or update the contact; seal the address; keep the first referral code."""
     with sessions() as s, s.begin():
-        row = _contact(s, sender_id, channel)
+        row = contact_row(s, sender_id, channel)
         if address is not None:
             current = keys.unseal(row.address_sealed) if row.address_sealed else None
             if current != address:
@@ -118,7 +118,7 @@ def get_contact(sessions: sessionmaker, sender_id: str) -> Optional[ChannelConta
 def mark_unreachable(sessions: sessionmaker, sender_id: str, channel: str, reason: str) -> None:
     """The platform said this person cannot be reached (blocked the bot, dead number)."""
     with sessions() as s, s.begin():
-        row = _contact(s, sender_id, channel)
+        row = contact_row(s, sender_id, channel)
         row.unreachable_at, row.unreachable_reason = _now(), reason[:64]
     logger.info("contact marked unreachable on %s: %s", channel, reason)
 
@@ -126,7 +126,7 @@ def mark_unreachable(sessions: sessionmaker, sender_id: str, channel: str, reaso
 def set_opted_out(sessions: sessionmaker, sender_id: str, channel: str, opted_out: bool) -> None:
     """Record that the person withdrew (or gave back) consent to be messaged."""
     with sessions() as s, s.begin():
-        row = _contact(s, sender_id, channel)
+        row = contact_row(s, sender_id, channel)
         row.opted_out_at = _now() if opted_out else None
 
 

@@ -242,6 +242,8 @@ class ChannelContact(Base):
     unreachable_at = Column(DateTime(timezone=True), nullable=True)
     unreachable_reason = Column(String(64), nullable=True)
     forget_requested_at = Column(DateTime(timezone=True), nullable=True)  # /forget, not confirmed
+    notice_at = Column(DateTime(timezone=True), nullable=True)  # privacy notice shown (consent)
+    child_at = Column(DateTime(timezone=True), nullable=True)  # said they are under 13
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
 

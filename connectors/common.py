@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from typing import Any, Awaitable, Callable, Set, TypeVar
+from typing import Any, Awaitable, Callable, Dict, List, Set, TypeVar
 
 from sqlalchemy.orm import sessionmaker
 
@@ -71,6 +71,16 @@ async def forget_tracker(app: Any, sender_id: str) -> bool:
         return True
     logger.warning("tracker store %s cannot delete conversations", type(inner).__name__)
     return False
+
+
+async def tracker_events(app: Any, sender_id: str) -> List[Dict[str, Any]]:
+    """Every stored event of a conversation as dicts (all sessions; [] if none or no store)."""
+    agent = getattr(getattr(app, "ctx", None), "agent", None)
+    store = getattr(agent, "tracker_store", None)
+    if store is None:
+        return []
+    tracker = await store.retrieve_full_tracker(sender_id)
+    return [event.as_dict() for event in tracker.events] if tracker is not None else []
 
 
 class _Redact(logging.Filter):

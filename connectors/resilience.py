@@ -46,6 +46,7 @@ ACTION_FAILED = "Encountered an exception while running action"
 @dataclass
 class _Turn:
     action_failed: bool = False
+    kept: bool = False  # the message went to a youth worker (or was answered) on purpose
 
 
 _CURRENT: contextvars.ContextVar[Optional[_Turn]] = contextvars.ContextVar(
@@ -196,7 +197,8 @@ def guarded(on_new_message: Callable[[Any], Awaitable[Any]],
 
         async def run() -> None:
             _CURRENT.set(turn)
-            await on_new_message(message)
+            # False: not for the bot (a youth worker has the conversation); silence is right.
+            turn.kept = (await on_new_message(message)) is False
 
         started = time.monotonic()
         task = asyncio.ensure_future(run())
@@ -215,7 +217,7 @@ def guarded(on_new_message: Callable[[Any], Awaitable[Any]],
         if not failure and turn.action_failed:
             failure = "had a failed action"
         sent = (_sent(out) - before) if before is not None else out.count
-        if not failure and sent == 0:
+        if not failure and sent == 0 and not turn.kept:
             failure = "sent nothing"
         if failure:
             logger.error("turn on channel %s %s after %.1f s: sent a safe reply",

@@ -1,5 +1,6 @@
 """Rasa's REST channel (``POST /webhooks/rest/webhook``) with every turn guarded: a safe reply
-instead of silence or an error when the assistant cannot answer (connectors/resilience.py)."""
+instead of silence or an error when the assistant cannot answer (connectors/resilience.py),
+and every message through the same gate as the other channels (connectors/gate.py)."""
 from __future__ import annotations
 
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
@@ -8,12 +9,16 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint
 
+from connectors.common import ChannelState
+from connectors.gate import deliver
 from connectors.resilience import (apply_action_timeout, cache_action_response_schema,
                                    fail_closed_tracker_store, guarded)
 
 
-class ResilientRestInput(RestInput):
-    """The REST channel, same name and URL as Rasa's, with guarded turns."""
+class ResilientRestInput(ChannelState, RestInput):
+    """The REST channel, same name and URL as Rasa's, with guarded turns that pass the gate."""
+
+    _app: Any = None
 
     @classmethod
     def name(cls) -> Text:
@@ -27,11 +32,17 @@ class ResilientRestInput(RestInput):
         return cls()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        hook = super().blueprint(guarded(on_new_message))
+        async def gated(message: UserMessage) -> bool:
+            # Privacy requests, the first-contact notice, under-13s and handoffs (a youth
+            # worker has the conversation) are handled here as on every other channel.
+            return await deliver(message, on_new_message, self.sessions, self._app)
+
+        hook = super().blueprint(guarded(gated))
 
         @hook.listener("after_server_start")
         async def fail_closed(app: Any, _loop: Any) -> None:
             # Server-wide: every channel's turns then fail closed on a database outage.
             fail_closed_tracker_store(app)
+            self._app = app
 
         return hook

@@ -34,14 +34,14 @@ from twilio.http import HttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from bot import contacts, forget
+from bot import consent, contacts
 from bot.deliveries import permanent_failure, record_status
 from bot.privacy import Keys
 from bot.safety import assess, region_help
 from bot.settings import get_settings
 from bot.smstext import keyword, menu_choice, menu_text, number_buttons, pack_sms
-from connectors.common import (ChannelState, bot_or_worker, drain, forget_tracker, in_thread,
-                               spawn)
+from connectors.common import ChannelState, drain, in_thread, spawn
+from connectors.gate import deliver
 
 logger = logging.getLogger(__name__)
 
@@ -49,11 +49,6 @@ CHANNEL = "sms"
 WEBHOOK_PATH, STATUS_PATH = "/webhooks/sms/webhook", "/webhooks/sms/status"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 RETRY_STATUS = {429, 500, 502, 503, 504}
-FORGET_ASK_SMS = ("This deletes our chat and everything we keep about you. It can't be undone. "
-                  "Text FORGET again within 5 minutes to confirm.")
-FORGOTTEN_SMS = "Done: everything we kept about you is deleted. Delete this chat on your phone too."
-PRIVACY_SMS = ("We keep your messages and a locked copy of your number so we can reply. A youth "
-               "worker may read the chat to help you. Text FORGET to delete it all.")
 
 
 class _Params(dict):
@@ -132,6 +127,15 @@ class SMSOutput(OutputChannel):
         if numbered:
             await in_thread(contacts.save_menu, self.channel.sessions, recipient_id,
                             _positional(self.menu))
+
+    async def send_goodbye(self, recipient_id: str, text: str) -> None:
+        """The last message after a forget: sent now, untracked (no delivery report, so no row
+        brings the sender id back), and nothing else of this turn goes out."""
+        self.pending, self.menu = [], []
+        phone = self.address[1] if self.address and self.address[0] == recipient_id else None
+        if phone:
+            for part in pack_sms([text], self.channel.max_segments):
+                await in_thread(self.channel.send_sms, recipient_id, phone, part, False)
 
     async def flush(self, recipient_id: str) -> None:
         """Send what the turn said, packed, and remember its menu (or forget the old one)."""
@@ -321,11 +325,6 @@ class SMSInput(ChannelState, InputChannel):
         if word == "help":
             await out.send_text_message(sender_id, self.help_text())
             return await out.flush(sender_id)
-        if word == "forget":
-            return await self.forget(out, sender_id, phone, app)
-        if word == "privacy":
-            await out.send_text_message(sender_id, PRIVACY_SMS)
-            return await out.flush(sender_id)
         if word == "opt_in" and opted_out:
             await in_thread(contacts.set_opted_out, self.sessions, sender_id, CHANNEL, False)
             await out.send_text_message(sender_id, "You're back. Tell me what's going on and "
@@ -342,26 +341,17 @@ class SMSInput(ChannelState, InputChannel):
             menu = await in_thread(contacts.load_menu, self.sessions, sender_id)
             if choice <= len(menu) and menu[choice - 1][1]:
                 text = menu[choice - 1][1]
-        out = SMSOutput(self, (sender_id, phone), buffered=True, override_opt_out=crisis,
-                        withhold=opted_out and not crisis)
+        # Privacy requests (FORGET, MYDATA, ...) are answered even after STOP: they were asked.
+        answer = crisis or consent.request(text) is not None
+        out = SMSOutput(self, (sender_id, phone), buffered=True, override_opt_out=answer,
+                        withhold=opted_out and not answer)
         try:
-            await bot_or_worker(UserMessage(text, out, sender_id, input_channel=CHANNEL,
-                                            message_id=sid), on_new_message, self.sessions)
+            await deliver(UserMessage(text, out, sender_id, input_channel=CHANNEL,
+                                      message_id=sid), on_new_message, self.sessions, app)
         except Exception:
             logger.exception("SMS turn failed")
             out.pending.append("Sorry, something went wrong on my side. Please send that again.")
         await out.flush(sender_id)
-
-    async def forget(self, out: "SMSOutput", sender_id: str, phone: str, app: Any) -> None:
-        """FORGET: ask to confirm; FORGET again within 5 minutes deletes everything (the
-        goodbye is sent untracked, so no delivery report brings the sender id back)."""
-        if not await in_thread(forget.confirm_or_ask, self.sessions, sender_id, CHANNEL):
-            await out.send_text_message(sender_id, FORGET_ASK_SMS)
-            return await out.flush(sender_id)
-        await in_thread(forget.forget_app_data, self.sessions, sender_id)
-        await forget_tracker(app, sender_id)
-        await in_thread(self.send_sms, sender_id, phone, FORGOTTEN_SMS, False)
-        return None
 
     def stop_text(self) -> str:
         """The one confirmation after STOP."""

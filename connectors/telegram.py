@@ -24,11 +24,11 @@ from telegram import Update
 from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot import contacts, forget
+from bot import contacts
 from bot.privacy import Keys
 from bot.safety import assess
-from connectors.common import (ChannelState, bot_or_worker, forget_tracker, in_thread,
-                               redact_in_logs, spawn)
+from connectors.common import ChannelState, in_thread, redact_in_logs, spawn
+from connectors.gate import deliver
 from connectors.telegram_admin import DEFAULT_BASE_URL, SECRET_HEADER
 from connectors.telegram_output import TelegramOutput
 
@@ -43,11 +43,6 @@ CANT_READ = ("I can only read text messages at the moment. Could you type what y
              "You can also share your location with the 📎 button.")
 STOPPED = ("Okay, I won't send you any more messages. If you want to talk again, send /start. "
            "If you're in danger, call 999.")
-FORGET_ASK = ("This deletes our whole conversation and everything I keep about you, including "
-              "anything you told a youth worker here. It can't be undone. Send /forget again "
-              "within 5 minutes to confirm.")
-FORGOTTEN = ("Done: I've deleted our conversation and everything I kept about you. "
-             "To clear it from this phone too, delete the chat in Telegram.")
 HELP_PAYLOAD = "/bot_capabilities"
 
 
@@ -78,6 +73,7 @@ class TelegramInput(ChannelState, InputChannel):
         self._request = request
         self._sessions, self._keys = sessions, keys
         self._bot: Optional[ExtBot] = None
+        self._app: Any = None  # the Sanic app (its agent's tracker store), seen on first request
         redact_in_logs(access_token, secret_token)
 
     def get_bot(self) -> ExtBot:
@@ -125,6 +121,7 @@ class TelegramInput(ChannelState, InputChannel):
                                     str(update_id))
             if not first:
                 return response.json({"status": "duplicate"})
+            self._app = request.app
             spawn(self.handle(update, on_new_message, request.app), "telegram update")
             return response.json({"status": "accepted"})
 
@@ -145,7 +142,8 @@ class TelegramInput(ChannelState, InputChannel):
         if update.callback_query is not None:
             payload = await self._callback(update, out, sender_id)
             if payload:
-                await self._to_rasa(on_new_message, payload, out, sender_id, str(chat.id))
+                await self._to_rasa(on_new_message, payload, out, sender_id, str(chat.id),
+                                    app=app)
             return
         if update.edited_message is not None:
             text = update.edited_message.text or ""
@@ -183,17 +181,12 @@ class TelegramInput(ChannelState, InputChannel):
         elif command == "/stop":
             await out.send_text_message(sender_id, STOPPED)
             await in_thread(contacts.set_opted_out, self.sessions, sender_id, "telegram", True)
-        elif command == "/forget":
-            if not await in_thread(forget.confirm_or_ask, self.sessions, sender_id, "telegram"):
-                await out.send_text_message(sender_id, FORGET_ASK)
-                return
-            await in_thread(forget.forget_app_data, self.sessions, sender_id)
-            await forget_tracker(app, sender_id)  # the store this Rasa server really uses
-            await out.send_text_message(sender_id, FORGOTTEN)
+        elif command in ("/forget", "/privacy", "/mydata"):
+            await self._to_rasa(on_new_message, command, out, sender_id, chat_id, app=app)
         else:
             # Typed text is never a Rasa payload: "/need_housing{...}" must not inject intents.
             clean = text.lstrip("/").strip()[:MAX_TEXT] or text[:MAX_TEXT]
-            await self._to_rasa(on_new_message, clean, out, sender_id, chat_id)
+            await self._to_rasa(on_new_message, clean, out, sender_id, chat_id, app=app)
 
     async def _callback(self, update: Update, out: TelegramOutput, sender_id: str
                         ) -> Optional[str]:
@@ -207,14 +200,16 @@ class TelegramInput(ChannelState, InputChannel):
         return payload or None
 
     async def _to_rasa(self, on_new_message, text: str, out: TelegramOutput, sender_id: str,
-                       chat_id: str, metadata: Optional[Dict[str, Any]] = None) -> None:
+                       chat_id: str, metadata: Optional[Dict[str, Any]] = None,
+                       app: Any = None) -> None:
         await in_thread(contacts.remember_contact, self.sessions, self.keys, sender_id,
                         "telegram", chat_id)
         if await in_thread(contacts.is_opted_out, self.sessions, sender_id):
             # Writing again after /stop is consent to talk again.
             await in_thread(contacts.set_opted_out, self.sessions, sender_id, "telegram", False)
-        await bot_or_worker(UserMessage(text, out, sender_id, input_channel=self.name(),
-                                        metadata=metadata or None), on_new_message, self.sessions)
+        await deliver(UserMessage(text, out, sender_id, input_channel=self.name(),
+                                  metadata=metadata or None), on_new_message, self.sessions,
+                      app or self._app)
 
     async def _membership(self, update: Update) -> None:
         change = update.my_chat_member

@@ -1,5 +1,6 @@
-""""Delete my data" on any channel: the app data goes at once, the tracker once Rasa has stored
-the turn (rows deleted during the turn would be written back by Rasa's SQL tracker store)."""
+"""Under 13, answered to the form's age question: signposted, the app data forgotten at once,
+the tracker once Rasa has stored the turn (rows deleted during the turn would be written back
+by Rasa's SQL tracker store), and the search stays silent."""
 from __future__ import annotations
 
 import asyncio
@@ -9,44 +10,59 @@ from dataclasses import replace
 from sqlalchemy import create_engine, insert
 
 import actions.privacy as privacy_mod
-from actions.privacy import ActionForgetMe, wait_pending
-from bot import contacts
+from actions.privacy import wait_pending
+from actions.search import ActionSearchServices, ValidateSearchForm
+from bot import consent, contacts
 from bot.privacy import Keys
 from bot.transcript import EVENTS
 from rasa_sdk.executor import CollectingDispatcher
-from tests.actions.helpers import DOMAIN, tracker
+from tests.actions.helpers import DOMAIN, run, tracker
 from tests.bot.test_forget import _tracker, find_traces
 
-SENDER = "rest-forget-me"
+SENDER = "rest-child"
 
 
-def test_forget_me_deletes_app_data_now_and_the_tracker_after_the_turn(navigator, tmp_path,
-                                                                        monkeypatch, db_url):
+def test_a_bare_12_to_the_age_question_starts_minimal_mode(navigator, tmp_path, monkeypatch,
+                                                           db_url):
     path = tmp_path / "tracker.db"
     _tracker(path, SENDER, ["my name is Jordan Smith", "need a bed in Leeds"])
     monkeypatch.setattr(navigator, "settings", replace(navigator.settings, tracker_db=str(path)))
     monkeypatch.setattr(privacy_mod, "get_navigator", lambda: navigator)
-    contacts.remember_contact(navigator.sessions, Keys("k" * 40), SENDER, "rest", "addr-1")
+    contacts.remember_contact(navigator.sessions, Keys("k" * 40), SENDER, "sms", "+447700900123")
     url = f"sqlite:///{path}"
+    trk = tracker("12", "inform", slots={"requested_slot": "age", "location": "Leeds",
+                                         "needs": ["housing"], "current_need": "housing"},
+                  active_loop="search_form", sender=SENDER, channel="sms")
 
     async def turn():
         dispatcher = CollectingDispatcher()
-        events = await ActionForgetMe().run(dispatcher, tracker("yes", "affirm", sender=SENDER),
-                                            DOMAIN)
-        assert contacts.get_contact(navigator.sessions, SENDER) is None  # at once
+        slots = await ValidateSearchForm().extract_age(dispatcher, trk, DOMAIN)
+        assert slots == {"age": 12}
+        assert consent.state(navigator.sessions, SENDER).child  # at once
         assert find_traces(url, [SENDER])  # the tracker waits for the turn to be stored
-        # Rasa stores the turn (the whole tracker again, as its SQL store does after a delete)
-        engine = create_engine(url)
+        engine = create_engine(url)  # Rasa stores the turn (the whole tracker again)
         with engine.begin() as conn:
             conn.execute(insert(EVENTS).values(
                 sender_id=SENDER, type_name="action", timestamp=1.0,
-                data=json.dumps({"event": "action", "name": "action_forget_me"})))
+                data=json.dumps({"event": "action", "name": "search_form"})))
         engine.dispose()
         await wait_pending()
-        return events, dispatcher.messages
+        return dispatcher.messages
 
-    events, msgs = asyncio.run(turn())
-    assert msgs[0]["response"] == "utter_forgotten"
-    assert {"event": "reset_slots"} in [{"event": e["event"]} for e in events]
+    msgs = asyncio.run(turn())
+    assert "Childline" in msgs[0]["text"] and "won't keep" in msgs[0]["text"]
     assert find_traces(url, [SENDER, "Jordan", "Leeds"]) == []
-    assert find_traces(db_url, [SENDER]) == []
+    # only the under-13 flag is left: no number, no referral, nothing typed
+    assert find_traces(db_url, ["+447700900123", "Jordan"]) == []
+    events, said = run(ActionSearchServices(), tracker(
+        "12", "inform", slots={"age": 12, "location": "Leeds", "needs": ["housing"],
+                               "current_need": "housing"}, sender=SENDER))
+    assert events == [] and said == []  # no directory list for a child
+
+
+def test_13_and_over_is_an_ordinary_age(navigator):
+    trk = tracker("13", "inform", slots={"requested_slot": "age", "location": "Leeds"},
+                  active_loop="search_form", sender="teen")
+    dispatcher = CollectingDispatcher()
+    assert asyncio.run(ValidateSearchForm().extract_age(dispatcher, trk, DOMAIN)) == {"age": 13}
+    assert dispatcher.messages == [] and not consent.state(navigator.sessions, "teen").child

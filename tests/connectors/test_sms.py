@@ -366,7 +366,7 @@ def test_forget_asks_to_confirm_then_deletes_everything(sessions):
         async with running(sessions) as h:
             await h.text(PHONE, "need food")
             await h.text(PHONE, "Forget")
-            assert "Text FORGET again" in h.sent_to(PHONE)[-1]
+            assert "FORGET again" in h.sent_to(PHONE)[-1]
             assert contacts.get_contact(sessions, SENDER) is not None  # nothing deleted yet
             await h.text(PHONE, "FORGET")
             assert "deleted" in h.sent_to(PHONE)[-1]
@@ -383,4 +383,46 @@ def test_privacy_keyword_explains_what_is_kept(sessions):
         async with running(sessions) as h:
             await h.text(PHONE, "privacy")
             assert "FORGET" in h.sent_to(PHONE)[-1] and h.agent.messages == []
+    run(scenario())
+
+
+def test_forget_confirmed_with_the_menu_number_or_yes(sessions):
+    async def scenario():
+        async with running(sessions) as h:
+            await h.text(PHONE, "need food")
+            await h.text(PHONE, "please delete my data")
+            assert "Reply 1 for Yes, delete it all" in h.sent_to(PHONE)[-1]
+            await h.text(PHONE, "1")
+            assert "deleted" in h.sent_to(PHONE)[-1]
+            assert contacts.get_contact(sessions, SENDER) is None
+            await h.text(PHONE, "delete my data")
+            await h.text(PHONE, "yes")
+            assert "deleted" in h.sent_to(PHONE)[-1]
+    run(scenario())
+
+
+def test_mydata_summary_fits_two_segments_even_after_stop(sessions):
+    from bot.smstext import segments
+
+    async def scenario():
+        async with running(sessions) as h:
+            await h.text(PHONE, "need somewhere to stay")
+            await h.text(PHONE, "STOP")
+            await h.text(PHONE, "MYDATA")
+            summary = h.sent_to(PHONE)[-1]
+            assert "FORGET" in summary and segments(summary) <= 2
+            assert [m.text for m in h.agent.messages] == ["need somewhere to stay"]
+    run(scenario())
+
+
+@pytest.mark.first_contact
+def test_first_text_gets_the_notice_packed_with_the_reply(sessions):
+    async def scenario():
+        async with running(sessions) as h:
+            await h.text(PHONE, "need food")
+            first = "\n".join(h.sent_to(PHONE))
+            assert "Before we start" in first and "FORGET" in first and "need food" in first
+            count = len(h.sent_to(PHONE))
+            await h.text(PHONE, "thanks")
+            assert "Before we start" not in "\n".join(h.sent_to(PHONE)[count:])
     run(scenario())

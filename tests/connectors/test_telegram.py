@@ -162,12 +162,12 @@ def test_forget_deletes_conversation_and_contact(tg):
     tg.post(text_update(11, "/start"))
     assert tg.server.call(tg.agent.tracker_store.retrieve(SENDER)) is not None
     tg.post(text_update(12, "/forget"))
-    assert "Send /forget again within 5 minutes" in tg.api.sent()[-1]["text"]
+    assert "Reply YES (or /forget again) within 5 minutes" in tg.api.sent()[-1]["text"]
     assert tg.server.call(tg.agent.tracker_store.retrieve(SENDER)) is not None  # not yet
     tg.post(text_update(21, "/forget"))
     assert tg.server.call(tg.agent.tracker_store.retrieve(SENDER)) is None
     assert contacts.get_contact(tg.sessions, SENDER) is None
-    assert "deleted our conversation" in tg.api.sent()[-1]["text"]
+    assert "deleted our chat" in tg.api.sent()[-1]["text"]
 
 
 def test_non_text_gets_a_friendly_reply_and_edits_are_ignored(tg):
@@ -306,3 +306,24 @@ def test_paused_while_a_worker_has_the_conversation(tg):
     handoff.close_for_forget(tg.sessions, SENDER)
     tg.post(text_update(83, "need food"))
     assert tg.agent.messages[-1].text == "need food"
+
+
+@pytest.mark.first_contact
+def test_first_contact_notice_then_greeting_and_never_again(tg):
+    tg.post(text_update(301, "/start"))
+    texts = [m["text"] for m in tg.api.sent()]
+    assert texts[0].startswith("Before we start") and "/forget" in texts[0]
+    assert texts[1] == "Hi! What do you need help with?"
+    tg.post(text_update(302, "hello"))
+    assert [m["text"] for m in tg.api.sent()][2:] == ["You said: hello"]
+
+
+def test_privacy_and_mydata_commands(tg):
+    tg.post(text_update(311, "need a bed"))
+    tg.post(text_update(312, "/privacy"))
+    assert "What I keep" in tg.api.sent()[-1]["text"]
+    tg.post(text_update(313, "/mydata"))
+    assert "send /forget" in tg.api.sent()[-1]["text"]
+    docs = tg.api.sent("sendDocument")
+    assert len(docs) == 1 and docs[0]["chat_id"] == CHAT["id"]
+    assert [m.text for m in tg.agent.messages] == ["need a bed"]  # neither reached the bot

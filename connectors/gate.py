@@ -1,0 +1,107 @@
+"""What happens to every user message before the dialogue model, on every channel.
+
+``deliver`` is the one entry point our channels (REST, Telegram, SMS) give a ``UserMessage`` to:
+
+1. a message that signals risk always goes on (to the bot, or crisis support during a handoff);
+2. under 13 (said now, or before): a children's helpline, nothing stored (``bot.consent``);
+3. a pending "delete my data": "yes" (or the request again) deletes everything; anything else
+   cancels it and carries on;
+4. privacy requests ("what do you keep about me", "delete my data", "send me my data", and
+   ``/privacy``, ``/forget``, ``/mydata``) are answered here, never guessed by the NLU model;
+5. first contact: the privacy notice goes out (once), then the message goes to the bot or to
+   the youth worker who has the conversation (``bot_or_worker``).
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Awaitable, Callable, Dict, List
+
+from sqlalchemy.orm import sessionmaker
+
+from bot import consent, forget, mydata
+from bot.parsing import parse_age
+from bot.safety import assess
+from bot.settings import get_settings
+from connectors.common import bot_or_worker, forget_tracker, in_thread, tracker_events
+
+logger = logging.getLogger(__name__)
+
+
+def _channel(message: Any) -> str:
+    name = message.input_channel or ""
+    if not name and message.output_channel is not None:
+        name = message.output_channel.name()
+    return name or "rest"
+
+
+async def deliver(message: Any, on_new_message: Callable[[Any], Awaitable[Any]],
+                  sessions: sessionmaker, app: Any = None) -> bool:
+    """Handle ``message`` (a Rasa ``UserMessage``); True if the bot got it as a turn."""
+    text = (message.text or "").strip()
+    sender, out, channel = message.sender_id, message.output_channel, _channel(message)
+    settings = get_settings()
+    if assess(text).crisis:
+        return await bot_or_worker(message, on_new_message, sessions)
+    st = await in_thread(consent.state, sessions, sender)
+    age = parse_age(text) if not text.startswith("/") else None
+    if st.child and (age is None or age < consent.CHILD_AGE):
+        await out.send_text_message(sender, consent.child_text(settings.region))
+        return False
+    if st.child:  # said an older age: their own correction
+        await in_thread(consent.set_child, sessions, sender, channel, False)
+    elif age is not None and age < consent.CHILD_AGE:
+        await child(sessions, app, sender, channel)
+        await out.send_text_message(sender, consent.child_text(settings.region))
+        return False
+    asked = consent.request(text)
+    if st.forget_pending:
+        if asked == consent.FORGET or consent.is_yes(text):
+            await forget_now(sessions, app, message, channel)
+            return False
+        await in_thread(consent.cancel_forget, sessions, sender)
+    if asked == consent.FORGET:
+        await in_thread(forget.confirm_or_ask, sessions, sender, channel)
+        await out.send_text_with_buttons(sender, consent.forget_ask(channel), [
+            {"title": "Yes, delete it all", "payload": "/forget"}])
+        return False
+    if asked == consent.PRIVACY:
+        await out.send_text_message(sender, consent.privacy_text(channel, settings.retention_days))
+        return False
+    if asked == consent.EXPORT:
+        await export(sessions, app, message, channel)
+        return False
+    if not st.noticed and await in_thread(consent.record_notice, sessions, sender, channel):
+        await out.send_text_message(sender, consent.notice(channel, settings.retention_days))
+    return await bot_or_worker(message, on_new_message, sessions)
+
+
+async def child(sessions: sessionmaker, app: Any, sender: str, channel: str) -> None:
+    """Under 13: forget what was stored so far and keep only the flag."""
+    await in_thread(forget.forget_app_data, sessions, sender)
+    await forget_tracker(app, sender)
+    await in_thread(consent.set_child, sessions, sender, channel, True)
+    logger.info("a conversation moved to under-13 minimal mode")
+
+
+async def forget_now(sessions: sessionmaker, app: Any, message: Any, channel: str) -> None:
+    """Delete everything about the sender, then say so (the goodbye is not stored)."""
+    sender, out = message.sender_id, message.output_channel
+    await in_thread(forget.forget_app_data, sessions, sender)
+    await forget_tracker(app, sender)
+    goodbye = getattr(out, "send_goodbye", None)
+    if goodbye is not None:  # SMS: untracked, so no delivery report brings the id back
+        await goodbye(sender, consent.forgotten(channel))
+    else:
+        await out.send_text_message(sender, consent.forgotten(channel))
+
+
+async def export(sessions: sessionmaker, app: Any, message: Any, channel: str) -> None:
+    """Send what is held about the sender: a short summary, and the file where possible."""
+    sender, out = message.sender_id, message.output_channel
+    events: List[Dict[str, Any]] = await tracker_events(app, sender)
+    data = await in_thread(mydata.collect, sessions, sender, events)
+    await out.send_text_message(sender, mydata.summary(data, channel))
+    if channel != "sms":
+        await out.send_custom_json(sender, {"navigator_export": data,
+                                            "filename": mydata.FILENAME})
+

@@ -1,0 +1,160 @@
+"""The gate every message passes before the dialogue model (connectors/gate.py): first-contact
+notice, privacy requests, forget with confirmation, under-13 minimal mode, crisis first."""
+from __future__ import annotations
+
+import asyncio
+from types import SimpleNamespace
+from typing import List
+
+import pytest
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.tracker_store import InMemoryTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import BotUttered, UserUttered
+
+from bot import consent, contacts, handoff
+from bot.models import ChannelContact
+from bot.privacy import Keys
+from connectors.gate import deliver
+
+SENDER = "gate-user"
+
+
+class Rig:
+    """A fake Rasa server: an in-memory tracker store and a bot that echoes."""
+
+    def __init__(self, sessions) -> None:
+        self.sessions = sessions
+        self.store = InMemoryTrackerStore(Domain.empty())
+        self.app = SimpleNamespace(ctx=SimpleNamespace(agent=SimpleNamespace(
+            tracker_store=self.store)))
+        self.bot_got: List[str] = []
+
+    async def on_new_message(self, message: UserMessage) -> None:
+        self.bot_got.append(message.text)
+        tracker = await self.store.get_or_create_tracker(message.sender_id)
+        tracker.update(UserUttered(message.text))
+        tracker.update(BotUttered(f"bot: {message.text}"))
+        await self.store.save(tracker)
+        await message.output_channel.send_text_message(message.sender_id, f"bot: {message.text}")
+
+    def say(self, text: str, channel: str = "rest", sender: str = SENDER) -> List[str]:
+        out = CollectingOutputChannel()
+        message = UserMessage(text, out, sender, input_channel=channel)
+        asyncio.run(deliver(message, self.on_new_message, self.sessions, self.app))
+        return [m.get("text") or "" for m in out.messages]
+
+    def say_raw(self, text: str, channel: str = "rest") -> list:
+        out = CollectingOutputChannel()
+        asyncio.run(deliver(UserMessage(text, out, SENDER, input_channel=channel),
+                            self.on_new_message, self.sessions, self.app))
+        return out.messages
+
+    def stored(self, sender: str = SENDER) -> int:
+        return len(self.store.store.get(sender) or b"")
+
+
+@pytest.fixture
+def rig(sessions, monkeypatch):
+    monkeypatch.setenv("NAVIGATOR_DUTY_HOURS", "always")
+    from bot.settings import get_settings
+    get_settings.cache_clear()
+    yield Rig(sessions)
+    get_settings.cache_clear()
+
+
+@pytest.mark.first_contact
+def test_first_contact_gets_the_notice_once_then_the_bot(rig):
+    first = rig.say("need somewhere to stay in Leeds")
+    assert first[0].startswith("Before we start") and "'delete my data'" in first[0]
+    assert first[1] == "bot: need somewhere to stay in Leeds"
+    assert rig.say("thanks") == ["bot: thanks"]
+    assert rig.bot_got == ["need somewhere to stay in Leeds", "thanks"]
+
+
+@pytest.mark.first_contact
+def test_a_crisis_first_message_is_answered_first_and_the_notice_waits(rig):
+    assert rig.say("i want to kill myself") == ["bot: i want to kill myself"]
+    later = rig.say("ok")
+    assert later[0].startswith("Before we start") and later[1] == "bot: ok"
+
+
+@pytest.mark.parametrize("channel,command", [("telegram", "/privacy"), ("sms", "PRIVACY"),
+                                             ("rest", "what do you keep about me")])
+def test_privacy_is_answered_without_the_bot(rig, channel, command):
+    reply = rig.say(command, channel)
+    assert len(reply) == 1 and "What I keep" in reply[0] or "We keep" in reply[0]
+    assert rig.bot_got == []
+
+
+def test_forget_asks_then_yes_deletes_everything(rig):
+    rig.say("hi, I'm Jordan, need a bed in Leeds")
+    contacts.remember_contact(rig.sessions, Keys("k" * 40), SENDER, "rest", "addr-1")
+    assert rig.stored() > 0
+    asked = rig.say_raw("delete my data")
+    assert "can't be undone" in asked[0]["text"]
+    assert asked[0]["buttons"] == [{"title": "Yes, delete it all", "payload": "/forget"}]
+    assert rig.stored() > 0  # nothing deleted before the yes
+    done = rig.say("yes")
+    assert done[0].startswith("Done: I've deleted")
+    assert rig.stored() == 0
+    with rig.sessions() as s:
+        assert s.get(ChannelContact, SENDER) is None
+    assert rig.bot_got == ["hi, I'm Jordan, need a bed in Leeds"]
+
+
+def test_the_button_or_the_request_again_confirms(rig):
+    rig.say("hello")
+    rig.say("/forget", "telegram")
+    assert rig.say("/forget", "telegram")[0].startswith("Done")
+    assert rig.stored() == 0
+
+
+def test_anything_else_cancels_a_pending_forget(rig):
+    rig.say("hello")
+    rig.say("delete my data")
+    assert rig.say("actually I need food") == ["bot: actually I need food"]
+    assert rig.say("yes") == ["bot: yes"]  # no longer a confirmation
+    assert rig.stored() > 0
+
+
+def test_under_13_is_signposted_and_nothing_is_kept(rig):
+    rig.say("hi")
+    assert rig.stored() > 0
+    reply = rig.say("I'm 12 and need help")
+    assert len(reply) == 1 and "Childline" in reply[0] and "won't keep" in reply[0]
+    assert rig.stored() == 0
+    assert rig.say("where can I go")[0] == reply[0]  # the same answer, still nothing stored
+    assert rig.stored() == 0 and rig.bot_got == ["hi"]
+    with rig.sessions() as s:
+        row = s.get(ChannelContact, SENDER)
+        assert row.child_at is not None and row.address_sealed is None and row.referral is None
+
+
+def test_a_child_in_crisis_still_gets_the_bot_and_a_correction_lifts_the_flag(rig):
+    rig.say("i am 11")
+    assert rig.say("my dad hits me") == ["bot: my dad hits me"]  # crisis: never withheld
+    assert rig.say("sorry I'm 17 not 11")[-1] == "bot: sorry I'm 17 not 11"
+    assert not consent.state(rig.sessions, SENDER).child
+
+
+def test_while_a_worker_has_the_conversation_the_bot_stays_quiet(rig):
+    rig.say("hello")
+    handoff.request_handoff(rig.sessions, SENDER, "rest", "request")
+    out = CollectingOutputChannel()
+    got = asyncio.run(deliver(UserMessage("are you there", out, SENDER, input_channel="rest"),
+                              rig.on_new_message, rig.sessions, rig.app))
+    assert got is False and out.messages == [] and rig.bot_got == ["hello"]
+
+
+def test_send_me_my_data_gives_a_summary_and_the_file_where_the_channel_allows(rig):
+    rig.say("need a bed in Leeds")
+    messages = rig.say_raw("send me my data")
+    assert "messages" in messages[0]["text"] and "'delete my data'" in messages[0]["text"]
+    export = messages[1]["custom"]
+    assert export["filename"] == "my-data.json"
+    lines = [line["text"] for line in export["navigator_export"]["conversation"]]
+    assert "need a bed in Leeds" in lines and "bot: need a bed in Leeds" in lines
+    assert rig.bot_got == ["need a bed in Leeds"]
+    sms = rig.say_raw("MYDATA", "sms")
+    assert len(sms) == 1 and "FORGET" in sms[0]["text"]  # no file over SMS
