@@ -31,6 +31,11 @@ def render(replies: List[Dict[str, Any]], out: TextIO) -> List[Dict[str, Any]]:
         for b in r.get("buttons") or []:
             buttons.append(b)
             out.write(f"     [{len(buttons)}] {b.get('title')}\n")
+        custom = r.get("custom") if isinstance(r.get("custom"), dict) else {}
+        if isinstance(custom.get("navigator_export"), dict):
+            lines = len(custom["navigator_export"].get("conversation") or [])
+            out.write(f"     [a copy of your data came with this: {lines} lines of "
+                      f"conversation; a chat app offers it as a file]\n")
     return buttons
 
 

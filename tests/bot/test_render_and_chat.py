@@ -38,3 +38,13 @@ def test_chat_render_numbers_buttons():
     out = io.StringIO()
     buttons = render([{"text": "Hi", "buttons": [{"title": "Food", "payload": "/need_food"}]}], out)
     assert buttons[0]["payload"] == "/need_food" and "[1] Food" in out.getvalue()
+
+
+def test_chat_render_mentions_a_data_export():
+    import io
+
+    out = io.StringIO()
+    render([{"text": "Here's what we keep"},
+            {"custom": {"navigator_export": {"conversation": [{"text": "a"}, {"text": "b"}]}}}],
+           out)
+    assert "2 lines of conversation" in out.getvalue()
