@@ -35,13 +35,17 @@ def _channel(message: Any) -> str:
 
 
 async def deliver(message: Any, on_new_message: Callable[[Any], Awaitable[Any]],
-                  sessions: sessionmaker, app: Any = None) -> bool:
-    """Handle ``message`` (a Rasa ``UserMessage``); True if the bot got it as a turn."""
+                  sessions: sessionmaker, app: Any = None, pause_for_worker: bool = True) -> bool:
+    """Handle ``message`` (a Rasa ``UserMessage``); True if the bot got it as a turn.
+
+    ``pause_for_worker=False`` (REST): the bot keeps answering while a youth worker has the
+    conversation; REST clients have no way to be sent the worker's replies, so they poll
+    for them (``bot/chat.py``) beside the bot's answers."""
     text = (message.text or "").strip()
     sender, out, channel = message.sender_id, message.output_channel, _channel(message)
     settings = get_settings()
     if assess(text).crisis:
-        return await bot_or_worker(message, on_new_message, sessions)
+        return await _onward(message, on_new_message, sessions, pause_for_worker)
     st = await in_thread(consent.state, sessions, sender)
     age = parse_age(text) if not text.startswith("/") else None
     if st.child and (age is None or age < consent.CHILD_AGE):
@@ -72,7 +76,15 @@ async def deliver(message: Any, on_new_message: Callable[[Any], Awaitable[Any]],
         return False
     if not st.noticed and await in_thread(consent.record_notice, sessions, sender, channel):
         await out.send_text_message(sender, consent.notice(channel, settings.retention_days))
-    return await bot_or_worker(message, on_new_message, sessions)
+    return await _onward(message, on_new_message, sessions, pause_for_worker)
+
+
+async def _onward(message: Any, on_new_message: Callable[[Any], Awaitable[Any]],
+                  sessions: sessionmaker, pause_for_worker: bool) -> bool:
+    if pause_for_worker:
+        return await bot_or_worker(message, on_new_message, sessions)
+    await on_new_message(message)
+    return True
 
 
 async def child(sessions: sessionmaker, app: Any, sender: str, channel: str) -> None:

@@ -33,9 +33,10 @@ class ResilientRestInput(ChannelState, RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         async def gated(message: UserMessage) -> bool:
-            # Privacy requests, the first-contact notice, under-13s and handoffs (a youth
-            # worker has the conversation) are handled here as on every other channel.
-            return await deliver(message, on_new_message, self.sessions, self._app)
+            # Privacy requests, the first-contact notice and under-13s are handled here as on
+            # every other channel; the bot keeps answering during a handoff (see deliver).
+            return await deliver(message, on_new_message, self.sessions, self._app,
+                                 pause_for_worker=False)
 
         hook = super().blueprint(guarded(gated))
 

@@ -158,3 +158,12 @@ def test_send_me_my_data_gives_a_summary_and_the_file_where_the_channel_allows(r
     assert rig.bot_got == ["need a bed in Leeds"]
     sms = rig.say_raw("MYDATA", "sms")
     assert len(sms) == 1 and "FORGET" in sms[0]["text"]  # no file over SMS
+
+
+def test_rest_keeps_the_bot_during_a_handoff(rig):
+    rig.say("hello")
+    handoff.request_handoff(rig.sessions, SENDER, "rest", "request")
+    out = CollectingOutputChannel()
+    got = asyncio.run(deliver(UserMessage("need food", out, SENDER, input_channel="rest"),
+                              rig.on_new_message, rig.sessions, rig.app, pause_for_worker=False))
+    assert got is True and rig.bot_got[-1] == "need food"

@@ -53,8 +53,9 @@ def user_events(tg):
 
 
 def test_start_search_with_shared_location_and_detail(tg):
-    greeting = say(tg, text_update(1001, "/start youthhub_leeds"))
-    assert "help you find support" in greeting[0]["text"]
+    greeting = say(tg, text_update(1001, "/start youthhub_leeds"), replies=2)
+    assert greeting[0]["text"].startswith("Before we start")  # the first-contact notice
+    assert "help you find support" in greeting[1]["text"]
     assert greeting[-1]["chat_id"] == CHAT["id"]
     asked = say(tg, text_update(1002, "i need somewhere to stay tonight"))
     assert "Where are you?" in asked[-1]["text"]
