@@ -45,6 +45,11 @@ async def deliver(message: Any, on_new_message: Callable[[Any], Awaitable[Any]],
     sender, out, channel = message.sender_id, message.output_channel, _channel(message)
     settings = get_settings()
     if assess(text).crisis:
+        # A "yes" after crisis support answers the worker or the bot, never a deletion.
+        try:
+            await in_thread(consent.cancel_forget, sessions, sender)
+        except Exception as exc:  # the database must never hold back crisis support
+            logger.error("could not cancel a pending forget: %s", type(exc).__name__)
         return await _onward(message, on_new_message, sessions, pause_for_worker)
     st = await in_thread(consent.state, sessions, sender)
     age = parse_age(text) if not text.startswith("/") else None

@@ -167,3 +167,11 @@ def test_rest_keeps_the_bot_during_a_handoff(rig):
     got = asyncio.run(deliver(UserMessage("need food", out, SENDER, input_channel="rest"),
                               rig.on_new_message, rig.sessions, rig.app, pause_for_worker=False))
     assert got is True and rig.bot_got[-1] == "need food"
+
+
+def test_a_crisis_cancels_a_pending_forget(rig):
+    rig.say("hello")
+    rig.say("delete my data")
+    assert rig.say("i want to end my life") == ["bot: i want to end my life"]
+    assert rig.say("yes") == ["bot: yes"]  # answers the bot, deletes nothing
+    assert rig.stored() > 0
