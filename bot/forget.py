@@ -11,6 +11,9 @@ For one sender id this removes
 * safeguarding alerts are **kept** but unlinked: the pseudonymous sender id is replaced by a
   random token, so the alert (categories, urgency, time) still counts for the organisation's
   safeguarding records and can no longer be tied to the person or to a future conversation.
+* "My pathway": goals and steps (referrals) are deleted; referral outcomes are **kept** as
+  anonymous counts for the open outcomes aggregate, unlinked like the alerts (a random token
+  per row in place of the sender id, no link to the deleted step).
 
 A pending confirmation (``channel_contact.forget_requested_at``) lives on the contact row and is
 removed with it. Pure and synchronous (SQLAlchemy); async callers run it in a thread.
@@ -20,7 +23,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Optional
@@ -31,6 +34,7 @@ from sqlalchemy.orm import sessionmaker
 from bot import contacts
 from bot.handoff_models import Handoff, HandoffMessage, HandoffNote, HandoffTag, OutboxItem
 from bot.models import ChannelContact, SafeguardingAlert, SmsStatus
+from bot.pathway_models import PathwayGoal, PathwayStep, ReferralOutcome
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -47,11 +51,13 @@ class ForgetReport:
     handoffs: int = 0
     handoff_rows: int = 0
     alerts_unlinked: int = 0
+    pathway_rows: int = 0
+    outcomes_unlinked: int = 0
 
     @property
     def total(self) -> int:
         return (self.tracker_events + self.channel_rows + self.handoffs + self.handoff_rows
-                + self.alerts_unlinked)
+                + self.alerts_unlinked + self.pathway_rows + self.outcomes_unlinked)
 
 
 def tracker_store_url(settings: Settings) -> str:
@@ -108,7 +114,17 @@ def forget_app_data(sessions: sessionmaker, sender_id: str) -> ForgetReport:
             SafeguardingAlert.sender_key == sender_id)).scalars())
         for alert in alerts:  # one token per alert: two alerts cannot even be linked together
             alert.sender_key = "forgotten-" + secrets.token_hex(16)
-    return ForgetReport(0, channel_rows, handoffs, rows, len(alerts))
+        done = list(s.execute(select(ReferralOutcome).where(
+            ReferralOutcome.sender_id == sender_id)).scalars())
+        for outcome in done:  # likewise: counts for the outcomes aggregate, tied to no one
+            outcome.sender_id = "forgotten-" + secrets.token_hex(16)
+            outcome.step_id = None
+        s.flush()
+        pathway = s.execute(delete(PathwayStep).where(PathwayStep.sender_id == sender_id)
+                            ).rowcount or 0
+        pathway += s.execute(delete(PathwayGoal).where(PathwayGoal.sender_id == sender_id)
+                             ).rowcount or 0
+    return ForgetReport(0, channel_rows, handoffs, rows, len(alerts), pathway, len(done))
 
 
 def forget(sessions: sessionmaker, tracker_url: Optional[str], sender_id: str) -> ForgetReport:
@@ -117,8 +133,7 @@ def forget(sessions: sessionmaker, tracker_url: Optional[str], sender_id: str) -
     report = forget_app_data(sessions, sender_id)
     events = forget_tracker(tracker_url, sender_id) if tracker_url else 0
     logger.info("forgot a conversation (%d rows)", report.total + events)
-    return ForgetReport(events, report.channel_rows, report.handoffs, report.handoff_rows,
-                        report.alerts_unlinked)
+    return replace(report, tracker_events=events)
 
 
 # -- the confirmation step (channels with commands: Telegram /forget, SMS FORGET) -------------

@@ -23,6 +23,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import sessionmaker
 
 from bot.handoff_models import Handoff, HandoffMessage, HandoffNote, Organisation
+from bot import pathway
 from bot.models import ChannelContact, SafeguardingAlert, Service, SmsStatus
 from bot.render import need_phrase
 from bot.smstext import segments, septets, to_gsm
@@ -47,6 +48,9 @@ COVERAGE: Dict[str, str] = {
     "outbox": "left out: delivery queue for messages already in youth_worker_chats",
     "button_token": "left out: stand-ins for buttons already shown in the conversation",
     "channel_menu": "left out: a copy of the last menu, already in the conversation",
+    "pathway_goal": "my_plan.goals",
+    "pathway_step": "my_plan.goals[].steps",
+    "referral_outcome": "my_plan.referral_outcomes (kept, unlinked, after a delete)",
 }
 # Keyed by a handoff, not a sender: handoff_note and handoff_tag (workers' private notes and
 # tags), audit_entry (who did what, no text) - left out as workers' own records; `about` says
@@ -246,6 +250,7 @@ def collect(sessions: sessionmaker, sender_id: str,
         "youth_worker_chats": chats,
         "safety_alerts": {"count": len(alerts), "dates": [_iso(a) for a in alerts]},
         "sms_delivery_reports": {"count": int(reports)},
+        "my_plan": pathway.export(sessions, sender_id),
     }
     data["about"] = _about(data, org_names, int(notes or 0))
     logger.info("data export collected (%d lines, %d chats)", len(lines), len(chats))
@@ -272,6 +277,10 @@ def _about(data: Dict[str, Any], orgs: Sequence[str], notes: int) -> str:
         parts.append(f"Youth workers also keep private notes ({notes} so far), tags and an "
                      "outcome for their own work on these chats; they are not in this file. "
                      f"You can ask {who} for them.")
+    if _plan_steps(data):
+        parts.append("'my_plan' is your plan: goals, steps and how your referrals went. If you "
+                     "delete your data, how referrals went is kept as a count, with no link "
+                     "to you.")
     if data["safety_alerts"]["count"]:
         parts.append("Safety alerts (dates only here) tell a youth worker to check you are OK. "
                      "If you delete your data they are kept, with no link to you.")
@@ -293,11 +302,18 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+def _plan_steps(data: Dict[str, Any]) -> int:
+    plan = data.get("my_plan") or {}
+    return sum(len(g.get("steps") or []) for g in plan.get("goals") or [])
+
+
 def is_empty(data: Dict[str, Any]) -> bool:
     """Nothing at all is held."""
+    plan = data.get("my_plan") or {}
     return not (data.get("conversation_total") or data.get("remembered") or data.get("contact")
                 or data.get("youth_worker_chats") or data["safety_alerts"]["count"]
-                or data["sms_delivery_reports"]["count"])
+                or data["sms_delivery_reports"]["count"] or plan.get("goals")
+                or plan.get("referral_outcomes"))
 
 
 def _parts(data: Dict[str, Any], channel: str, needs_max: int, area_max: int,
@@ -321,6 +337,9 @@ def _parts(data: Dict[str, Any], channel: str, needs_max: int, area_max: int,
     chats = len(data.get("youth_worker_chats") or [])
     if chats:
         parts.append(_plural(chats, "chat") + " with a youth worker")
+    steps = _plan_steps(data)
+    if steps:
+        parts.append("a plan with " + _plural(steps, "step"))
     alerts = data["safety_alerts"]["count"]
     if alerts:
         parts.append(_plural(alerts, "safety alert") + " for a youth worker")

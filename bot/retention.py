@@ -5,7 +5,9 @@ A sender's *last activity* is the latest timestamp of any of their rows in
 * Rasa's tracker store (``events.timestamp``, Unix seconds; a missing store holds nothing);
 * ``channel_contact`` (``created_at``, ``updated_at``);
 * ``handoff`` (``created_at``, ``claimed_at``, ``closed_at``) and ``handoff_message``;
-* ``sms_status`` (``updated_at``).
+* ``sms_status`` (``updated_at``);
+* ``pathway_goal`` and ``pathway_step`` ("My pathway": ``created_at``, ``updated_at``).
+  ``referral_outcome`` is not a source: it is kept, unlinked, when its sender is forgotten.
 
 Every sender id found in these stores is a candidate. One whose last activity is older than
 the cutoff is removed with :func:`bot.forget.forget`, exactly what "forget me" removes, unless a
@@ -34,6 +36,7 @@ from bot.handoff_models import (ConsoleSession, Handoff, HandoffMessage, Handoff
                                 LoginThrottle, OutboxItem)
 from bot.models import (ButtonToken, ChannelContact, ChannelMenu, DeliverySeen, SafeguardingAlert,
                         SmsStatus)
+from bot.pathway_models import PathwayGoal, PathwayStep, ReferralOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +74,8 @@ class PurgeReport:
             ("handoffs", r.handoffs),
             ("handoff messages, notes, tags, outbox", r.handoff_rows),
             ("safeguarding alerts unlinked", r.alerts_unlinked),
+            ("plan goals and steps", r.pathway_rows),
+            ("referral outcomes unlinked", r.outcomes_unlinked),
             ("expired rows tied to no one", self.expired_rows))]
         if not self.tracker_found:
             lines.append("Note: Rasa's tracker store was not found; activity was judged from "
@@ -164,9 +169,13 @@ def would_remove(sessions: sessionmaker, tracker: Optional[Engine], ids: Set[str
                 + _count(s, HandoffNote, HandoffNote.handoff_id.in_(hids))
                 + _count(s, HandoffTag, HandoffTag.handoff_id.in_(hids))
                 + _count(s, HandoffMessage, msgs))
+        pathway = (_count(s, PathwayStep, PathwayStep.sender_id.in_(ids))
+                   + _count(s, PathwayGoal, PathwayGoal.sender_id.in_(ids)))
         return forget.ForgetReport(events, channel, _count(s, Handoff, Handoff.sender_id.in_(ids)),
                                    rows, _count(s, SafeguardingAlert,
-                                                SafeguardingAlert.sender_key.in_(ids)))
+                                                SafeguardingAlert.sender_key.in_(ids)),
+                                   pathway, _count(s, ReferralOutcome,
+                                                   ReferralOutcome.sender_id.in_(ids)))
 
 
 def expire(sessions: sessionmaker, now: datetime, dry_run: bool) -> int:
@@ -190,7 +199,9 @@ def expire(sessions: sessionmaker, now: datetime, dry_run: bool) -> int:
 def _add(a: forget.ForgetReport, b: forget.ForgetReport) -> forget.ForgetReport:
     return forget.ForgetReport(a.tracker_events + b.tracker_events, a.channel_rows + b.channel_rows,
                                a.handoffs + b.handoffs, a.handoff_rows + b.handoff_rows,
-                               a.alerts_unlinked + b.alerts_unlinked)
+                               a.alerts_unlinked + b.alerts_unlinked,
+                               a.pathway_rows + b.pathway_rows,
+                               a.outcomes_unlinked + b.outcomes_unlinked)
 
 
 def _stores(sessions: sessionmaker, tracker: Optional[Engine], cutoff: datetime) -> List[_Store]:
@@ -213,6 +224,10 @@ def _stores(sessions: sessionmaker, tracker: Optional[Engine], cutoff: datetime)
                                         Handoff.closed_at], cutoff),
         _Store(app, HandoffMessage.sender_id, [HandoffMessage.created_at], cutoff),
         _Store(app, SmsStatus.sender_id, [SmsStatus.updated_at], cutoff),
+        _Store(app, PathwayGoal.sender_id, [PathwayGoal.created_at, PathwayGoal.updated_at],
+               cutoff),
+        _Store(app, PathwayStep.sender_id, [PathwayStep.created_at, PathwayStep.updated_at],
+               cutoff),
     ]
 
 

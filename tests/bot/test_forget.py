@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import create_engine, func, inspect, select, text
 from sqlalchemy.types import String, Text
 
-from bot import accounts, casework, contacts, forget, handoff
+from bot import accounts, casework, contacts, forget, handoff, pathway
 from bot.deliveries import record_status
 from bot.models import ChannelContact, SafeguardingAlert
+from bot.pathway_models import PathwayGoal, PathwayStep, ReferralOutcome
 from bot.privacy import Keys
 from bot.settings import load_settings
 
@@ -61,7 +62,8 @@ def _tracker(path, sender: str, texts: List[str]) -> None:
 
 
 def _conversation(sessions, sender: str, typed: str = TYPED[3], name: str = "Jordan") -> None:
-    """Channel state, a handoff with messages, a note, a tag and an outbox row, an alert."""
+    """Channel state, a handoff with messages, a note, a tag and an outbox row, an alert, and
+    a plan: a referral with a logged outcome and a step in their own words."""
     contacts.remember_contact(sessions, KEYS, sender, "telegram", CHAT_ID, "leeds_hub")
     contacts.token_for(sessions, sender, '/ask_detail{"result_number":"1"}')
     contacts.save_menu(sessions, sender, [("Leeds Nightstop", "/ask_detail")])
@@ -74,6 +76,10 @@ def _conversation(sessions, sender: str, typed: str = TYPED[3], name: str = "Jor
     casework.set_tag(sessions, h.id, worker, "housing")
     with sessions() as s, s.begin():
         s.add(SafeguardingAlert(sender_key=sender, categories="abuse"))
+    ref = pathway.add_referral(sessions, sender, "housing", "svc-nightstop", "Leeds Nightstop",
+                               timedelta(days=3))
+    pathway.record_outcome(sessions, sender, ref.id, "turned_away", "full")
+    pathway.add_step(sessions, sender, "family", f"Ask {name}'s aunt if I can stay")
 
 
 @pytest.fixture
@@ -90,9 +96,13 @@ def setup(sessions, tmp_path):
 
 def test_forget_leaves_no_trace_in_any_table_or_the_tracker(sessions, db_url, setup):
     needles = [SENDER, *TYPED, "Jordan", CHAT_ID]
-    assert find_traces(db_url, needles) and find_traces(setup, needles)  # the scan sees them
+    before = find_traces(db_url, needles)
+    assert before and find_traces(setup, needles)  # the scan sees them
+    assert {("pathway_step", "text", "Jordan"), ("pathway_goal", "sender_id", SENDER),
+            ("referral_outcome", "sender_id", SENDER)} <= set(before)
     report = forget.forget(sessions, setup, SENDER)
     assert report.tracker_events > 0 and report.handoffs == 1 and report.alerts_unlinked == 1
+    assert report.pathway_rows == 4 and report.outcomes_unlinked == 1  # 2 goals, 2 steps
     assert find_traces(db_url, needles) == []
     assert find_traces(setup, needles) == []
     # The sealed chat id cannot be searched for as text: no contact row is left at all.
@@ -108,6 +118,17 @@ def test_forget_keeps_other_people_and_an_unlinked_alert(sessions, db_url, setup
         keys = list(s.execute(select(SafeguardingAlert.sender_key)).scalars())
     assert OTHER in keys and len(keys) == 2
     assert [k for k in keys if k != OTHER][0].startswith("forgotten-")
+    with sessions() as s:  # the outcome still counts, tied to no one and to no step
+        kept = {o.sender_id: o for o in s.execute(select(ReferralOutcome)).scalars()}
+        assert s.execute(select(func.count()).select_from(PathwayStep)).scalar() == 2
+        assert set(s.execute(select(PathwayGoal.sender_id)).scalars()) == {OTHER}
+    assert len(kept) == 2 and kept[OTHER].step_id is not None
+    [gone] = [o for k, o in kept.items() if k != OTHER]
+    assert gone.sender_id.startswith("forgotten-") and gone.step_id is None
+    assert (gone.need, gone.code, gone.reason, gone.framework_version) == (
+        "housing", "turned_away", "full", "1.0.0")
+    assert pathway.plan(sessions, SENDER).goals == ()
+    assert len(pathway.plan(sessions, OTHER).steps) == 2
 
 
 def test_forget_is_idempotent_and_a_missing_tracker_is_empty(sessions, tmp_path, setup):

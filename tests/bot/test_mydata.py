@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from rasa.shared.core.events import (ActionExecuted, BotUttered, SessionStarted, SlotSet,
                                      UserUttered)
 from sqlalchemy import create_engine, inspect, select
 
-from bot import accounts, casework, contacts, handoff, mydata
+from bot import accounts, casework, contacts, handoff, mydata, pathway
 from bot.deliveries import record_status
 from bot.models import ChannelContact, SafeguardingAlert
 from bot.privacy import Keys
@@ -195,6 +195,29 @@ def test_long_conversations_keep_the_latest_2000_lines(sessions):
     assert exact["truncated"] is False and len(exact["conversation"]) == 2000
 
 
+def test_export_holds_the_plan_and_how_referrals_went(sessions):
+    ref = pathway.add_referral(sessions, SENDER, "housing", "svc-1", "Leeds Nightstop",
+                               timedelta(days=3))
+    pathway.record_outcome(sessions, SENDER, ref.id, "got_help")
+    step = pathway.add_step(sessions, SENDER, "food", "Food bank Tue 10am")
+    pathway.set_status(sessions, step.id, SENDER, "dropped")
+    pathway.add_step(sessions, OTHER, "food", "someone else's step")
+    data = mydata.collect(sessions, SENDER, [])
+    plan = data["my_plan"]
+    assert [(g["need"], g["title"]) for g in plan["goals"]] == [
+        ("somewhere to stay", "Somewhere stable to live"), ("food", "Enough to eat")]
+    assert plan["goals"][0]["steps"][0]["text"] == "Contact Leeds Nightstop"
+    assert plan["goals"][0]["steps"][0]["status"] == "done"  # got help: the step is done
+    assert plan["goals"][1]["steps"][0]["status"] == "dropped"  # dropped steps are theirs too
+    [outcome] = plan["referral_outcomes"]
+    assert outcome["outcome"] == "got_help" and outcome["framework_version"] == "1.0.0"
+    assert outcome["step"] == "Contact Leeds Nightstop"
+    assert "someone else" not in mydata.to_json_bytes(data).decode("utf-8")
+    assert not mydata.is_empty(data) and "'my_plan' is your plan" in data["about"]
+    sms = mydata.summary(data, "sms")
+    assert "a plan with 2 steps" in sms and segments(sms) <= 2
+
+
 def test_every_table_keyed_by_a_sender_is_covered_or_excluded(db_url):
     engine = create_engine(db_url)
     try:
@@ -204,5 +227,6 @@ def test_every_table_keyed_by_a_sender_is_covered_or_excluded(db_url):
                  if col["name"] in ("sender_id", "sender_key", "open_sender")}
     finally:
         engine.dispose()
-    assert {"channel_contact", "handoff", "safeguarding_alert"} <= keyed
+    assert {"channel_contact", "handoff", "safeguarding_alert", "pathway_goal", "pathway_step",
+            "referral_outcome"} <= keyed
     assert keyed - set(mydata.COVERAGE) == set(), "cover the new table in bot/mydata.py"

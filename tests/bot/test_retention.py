@@ -10,10 +10,11 @@ from typing import List
 import pytest
 from sqlalchemy import create_engine, func, insert, select, update
 
-from bot import accounts, casework, cli, contacts, handoff, process, retention
+from bot import accounts, casework, cli, contacts, handoff, pathway, process, retention
 from bot.deliveries import record_status
 from bot.handoff_models import ConsoleSession, Handoff, HandoffMessage, LoginThrottle, OutboxItem
 from bot.models import ButtonToken, ChannelContact, DeliverySeen, SafeguardingAlert, SmsStatus
+from bot.pathway_models import PathwayGoal, PathwayStep, ReferralOutcome
 from bot.privacy import Keys
 from bot.settings import load_settings
 from bot.transcript import EVENTS
@@ -200,6 +201,35 @@ def test_paging_covers_more_senders_than_one_batch(sessions, tmp_path, monkeypat
     with sessions() as s:
         left = s.execute(select(ChannelContact.sender_id).order_by(ChannelContact.sender_id))
         assert list(left.scalars()) == [f"p{i:02d}" for i in range(0, 10, 2)]
+
+
+def test_a_plan_is_activity_and_is_purged_with_its_owner(sessions):
+    """Senders known only by their plan: an old plan goes (its outcome kept, unlinked), a
+    plan changed last week keeps an old contact."""
+    for sender in ("plan-old", "plan-new"):
+        contacts.remember_contact(sessions, KEYS, sender, "rest", None, None)
+        ref = pathway.add_referral(sessions, sender, "food", "svc-9", "Food Bank",
+                                   timedelta(days=3), now=_ago(400))
+        pathway.record_outcome(sessions, sender, ref.id, "still_waiting")
+        pathway.add_step(sessions, sender, "food", "Bring ID")
+        _age_everything(sessions, sender, 400)
+    with sessions() as s, s.begin():
+        for model in (PathwayGoal, PathwayStep):
+            s.execute(update(model).values(created_at=_ago(400), updated_at=_ago(400)))
+        s.execute(update(PathwayStep).where(PathwayStep.sender_id == "plan-new")
+                  .values(updated_at=_ago(7)))
+    planned = retention.plan(sessions, None, NOW, 365)
+    assert planned.conversations == 1
+    assert (planned.rows.pathway_rows, planned.rows.outcomes_unlinked) == (3, 1)
+    assert "plan goals and steps:" in planned.summary()
+    report = retention.purge(sessions, None, NOW, 365)
+    assert report.rows == planned.rows
+    assert pathway.plan(sessions, "plan-old").goals == ()
+    assert len(pathway.plan(sessions, "plan-new").steps) == 2
+    with sessions() as s:
+        keys = sorted(s.execute(select(ReferralOutcome.sender_id)).scalars())
+    assert len(keys) == 2 and keys[1] == "plan-new" and keys[0].startswith("forgotten-")
+    assert contacts.get_contact(sessions, "plan-new") is not None
 
 
 def test_a_real_rasa_tracker_store(sessions, tmp_path):
