@@ -175,3 +175,12 @@ def test_a_crisis_cancels_a_pending_forget(rig):
     assert rig.say("i want to end my life") == ["bot: i want to end my life"]
     assert rig.say("yes") == ["bot: yes"]  # answers the bot, deletes nothing
     assert rig.stored() > 0
+
+
+@pytest.mark.first_contact
+def test_after_a_forget_the_next_message_is_a_first_contact_again(rig):
+    rig.say("hello")
+    rig.say("delete my data")
+    rig.say("yes")
+    again = rig.say("hi")
+    assert again[0].startswith("Before we start") and again[1] == "bot: hi"
