@@ -49,7 +49,7 @@ def create_app(session_factory: Optional[sessionmaker] = None,
     from fastapi import FastAPI
     from fastapi.middleware.cors import CORSMiddleware
 
-    from bot.api import locations, meta, organizations, services, taxonomy
+    from bot.api import locations, meta, open_data, organizations, services, taxonomy
     from bot.api.common import ApiState, install_error_handlers
 
     app = FastAPI(title="Youth Pathway Navigator directory (HSDS 3.0)", version=__version__,
@@ -62,7 +62,7 @@ def create_app(session_factory: Optional[sessionmaker] = None,
                        allow_credentials=False)
     install_error_handlers(app)
 
-    for module in (meta, services, organizations, taxonomy, locations):
+    for module in (meta, services, organizations, taxonomy, locations, open_data):
         app.include_router(module.router)
     return app
 
