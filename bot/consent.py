@@ -29,6 +29,7 @@ from sqlalchemy.orm import sessionmaker
 from bot.contacts import contact_row
 from bot.forget import CONFIRM_WINDOW
 from bot.models import ChannelContact
+from bot.parsing import parse_age
 from bot.safety import region_help
 
 CHILD_AGE = 13  # below this: signpost, keep nothing
@@ -90,6 +91,18 @@ def request(text: str) -> Optional[str]:
         if pattern.search(t):
             return name
     return None
+
+
+_FIRST_PERSON_AGE = re.compile(r"\b(?:i'?m|im|i am|my age is|aged?)\s+(?:only\s+|just\s+)?\d",
+                               re.IGNORECASE)
+
+
+def stated_age(text: str) -> Optional[int]:
+    """An age the writer gives for themself ("I'm 12", "i am only 11 years old"); None for
+    anyone else's ("my sister is 12 years old", "a 12 year old brother"): a wrong guess here
+    would delete an adult's conversation."""
+    m = _FIRST_PERSON_AGE.search(text or "")
+    return parse_age(re.sub(r"\b(only|just)\s+", "", text[m.start():], count=1)) if m else None
 
 
 def is_yes(text: str) -> bool:

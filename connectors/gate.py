@@ -19,7 +19,6 @@ from typing import Any, Awaitable, Callable, Dict, List
 from sqlalchemy.orm import sessionmaker
 
 from bot import consent, forget, mydata
-from bot.parsing import parse_age
 from bot.safety import assess
 from bot.settings import get_settings
 from connectors.common import bot_or_worker, forget_tracker, in_thread, tracker_events
@@ -52,7 +51,7 @@ async def deliver(message: Any, on_new_message: Callable[[Any], Awaitable[Any]],
             logger.error("could not cancel a pending forget: %s", type(exc).__name__)
         return await _onward(message, on_new_message, sessions, pause_for_worker)
     st = await in_thread(consent.state, sessions, sender)
-    age = parse_age(text) if not text.startswith("/") else None
+    age = consent.stated_age(text) if not text.startswith("/") else None
     if st.child and (age is None or age < consent.CHILD_AGE):
         await out.send_text_message(sender, consent.child_text(settings.region))
         return False

@@ -102,3 +102,13 @@ def test_state_notice_once_child_and_pending_forget(sessions):
     consent.cancel_forget(sessions, sender)
     with sessions() as s:
         assert s.get(ChannelContact, sender).forget_requested_at is None
+
+
+@pytest.mark.parametrize("text,age", [
+    ("I'm 12", 12), ("im 11 and scared", 11), ("i am only 12 years old", 12), ("aged 10", 10),
+    ("my age is 12", 12), ("I'm 19 and homeless", 19),
+    ("my little sister is 12 years old", None), ("i have a 12 year old brother", None),
+    ("she is 12", None), ("i'm 12 minutes away", None), ("been on the street since i was 12", None),
+    ("12 yo", None)])
+def test_stated_age_is_the_writers_own(text, age):
+    assert consent.stated_age(text) == age

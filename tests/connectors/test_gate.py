@@ -184,3 +184,10 @@ def test_after_a_forget_the_next_message_is_a_first_contact_again(rig):
     rig.say("yes")
     again = rig.say("hi")
     assert again[0].startswith("Before we start") and again[1] == "bot: hi"
+
+
+def test_someone_elses_age_never_starts_minimal_mode(rig):
+    rig.say("hello")
+    assert rig.say("my sister is 12 years old and we need food") == [
+        "bot: my sister is 12 years old and we need food"]
+    assert not consent.state(rig.sessions, SENDER).child and rig.stored() > 0
