@@ -27,7 +27,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
 
 from bot.contacts import contact_row
-from bot.forget import CONFIRM_WINDOW
+from bot.forget import is_pending
 from bot.models import ChannelContact
 from bot.parsing import parse_age
 from bot.safety import region_help
@@ -188,21 +188,15 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _aware(ts: datetime) -> datetime:
-    return ts if ts.tzinfo else ts.replace(tzinfo=timezone.utc)
-
-
 def state(sessions: sessionmaker, sender_id: str, now: Optional[datetime] = None) -> ContactState:
     """The sender's notice/child/forget state (all False for someone never seen)."""
-    now = _aware(now or _now())
     with sessions() as s:
         row = s.execute(select(ChannelContact.notice_at, ChannelContact.child_at,
                                ChannelContact.forget_requested_at)
                         .where(ChannelContact.sender_id == sender_id)).first()
     if row is None:
         return ContactState()
-    pending = row[2] is not None and now - _aware(row[2]) <= CONFIRM_WINDOW
-    return ContactState(row[0] is not None, row[1] is not None, pending)
+    return ContactState(row[0] is not None, row[1] is not None, is_pending(row[2], now))
 
 
 def record_notice(sessions: sessionmaker, sender_id: str, channel: str) -> bool:

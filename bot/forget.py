@@ -26,9 +26,10 @@ import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Union
 
 from sqlalchemy import delete, inspect, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from bot import contacts
@@ -68,25 +69,37 @@ def tracker_store_url(settings: Settings) -> str:
     return db if "://" in db else f"sqlite:///{db}"
 
 
-def forget_tracker(tracker_url: str, sender_id: str) -> int:
-    """Delete every tracker event of ``sender_id``; the number of rows removed.
-
-    A SQLite file that does not exist or a store without an ``events`` table holds nothing;
-    any other database error propagates (a forget must never claim success it did not have).
-    """
+def tracker_engine(tracker_url: Optional[str]) -> Optional[Engine]:
+    """An engine on Rasa's tracker store, or None when there is none (no URL, a SQLite file
+    that does not exist, no ``events`` table). Other database errors propagate: a forget or
+    purge must never claim success it did not have. The caller disposes of the engine."""
     from bot.db import make_engine
+
+    if not tracker_url:
+        return None
+    if tracker_url.startswith("sqlite:///") and not Path(tracker_url[10:]).exists():
+        return None
+    engine = make_engine(tracker_url)
+    if not inspect(engine).has_table("events"):
+        engine.dispose()
+        return None
+    return engine
+
+
+def forget_tracker(tracker: Union[str, Engine], sender_id: str) -> int:
+    """Delete every tracker event of ``sender_id``; the number of rows removed. ``tracker``:
+    the store's URL (opened and closed here) or an open engine (a purge reuses one)."""
     from bot.transcript import EVENTS
 
-    if tracker_url.startswith("sqlite:///") and not Path(tracker_url[10:]).exists():
+    engine = tracker_engine(tracker) if isinstance(tracker, str) else tracker
+    if engine is None:
         return 0
-    engine = make_engine(tracker_url)
     try:
-        if not inspect(engine).has_table("events"):
-            return 0
         with engine.begin() as conn:
             return conn.execute(delete(EVENTS).where(EVENTS.c.sender_id == sender_id)).rowcount or 0
     finally:
-        engine.dispose()
+        if isinstance(tracker, str):
+            engine.dispose()
 
 
 def forget_app_data(sessions: sessionmaker, sender_id: str) -> ForgetReport:
@@ -127,11 +140,13 @@ def forget_app_data(sessions: sessionmaker, sender_id: str) -> ForgetReport:
     return ForgetReport(0, channel_rows, handoffs, rows, len(alerts), pathway, len(done))
 
 
-def forget(sessions: sessionmaker, tracker_url: Optional[str], sender_id: str) -> ForgetReport:
-    """Forget ``sender_id`` in the app database and (when ``tracker_url`` is given) Rasa's
-    tracker store. The app database goes first: it holds the address to reach the person."""
+def forget(sessions: sessionmaker, tracker: Union[str, Engine, None],
+           sender_id: str) -> ForgetReport:
+    """Forget ``sender_id`` in the app database and (when ``tracker``, a URL or an engine, is
+    given) Rasa's tracker store. The app database goes first: it holds the address to reach
+    the person."""
     report = forget_app_data(sessions, sender_id)
-    events = forget_tracker(tracker_url, sender_id) if tracker_url else 0
+    events = forget_tracker(tracker, sender_id) if tracker is not None else 0
     logger.info("forgot a conversation (%d rows)", report.total + events)
     return replace(report, tracker_events=events)
 
@@ -141,19 +156,24 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _aware(ts: datetime) -> datetime:
+def as_utc(ts: datetime) -> datetime:
+    """``ts`` with a time zone (SQLite gives naive datetimes back; they are UTC)."""
     return ts if ts.tzinfo else ts.replace(tzinfo=timezone.utc)
+
+
+def is_pending(asked: Optional[datetime], now: Optional[datetime] = None) -> bool:
+    """Whether a forget request made at ``asked`` can still be confirmed."""
+    return asked is not None and as_utc(now or _now()) - as_utc(asked) <= CONFIRM_WINDOW
 
 
 def confirm_or_ask(sessions: sessionmaker, sender_id: str, channel: str,
                    now: Optional[datetime] = None) -> bool:
     """True when the person asked to forget less than :data:`CONFIRM_WINDOW` ago (this is the
     confirmation: go ahead); else note the request and return False (ask to confirm)."""
-    now = _aware(now or _now())
+    now = as_utc(now or _now())
     with sessions() as s, s.begin():
         row = s.get(ChannelContact, sender_id)
-        asked = row.forget_requested_at if row is not None else None
-        if asked is not None and now - _aware(asked) <= CONFIRM_WINDOW:
+        if row is not None and is_pending(row.forget_requested_at, now):
             row.forget_requested_at = None
             return True
         if row is None:
@@ -167,15 +187,12 @@ def confirm_or_ask(sessions: sessionmaker, sender_id: str, channel: str,
 # -- forgetting from inside a Rasa turn ("delete my data" on any channel) ---------------------
 def marker_count(tracker_url: str, sender_id: str, action: str) -> int:
     """How many times ``action`` is stored in the sender's tracker (0 if there is no store)."""
-    from bot.db import make_engine
     from bot.transcript import EVENTS
 
-    if tracker_url.startswith("sqlite:///") and not Path(tracker_url[10:]).exists():
+    engine = tracker_engine(tracker_url)
+    if engine is None:
         return 0
-    engine = make_engine(tracker_url)
     try:
-        if not inspect(engine).has_table("events"):
-            return 0
         with engine.connect() as conn:
             rows = conn.execute(select(EVENTS.c.data).where(
                 EVENTS.c.sender_id == sender_id, EVENTS.c.type_name == "action")).scalars()

@@ -23,11 +23,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from pathlib import Path
+from datetime import datetime, timedelta
 from typing import Any, Callable, List, Optional, Sequence, Set
 
-from sqlalchemy import case, delete, func, inspect, or_, select
+from sqlalchemy import case, delete, func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
@@ -106,27 +105,6 @@ class _Store:
     def present_among(self, ids: Set[str]) -> Set[str]:
         return set(self.run(select(self.sender).where(self.sender.in_(ids)).distinct())
                    ) if ids else set()
-
-
-def _aware(ts: datetime) -> datetime:
-    return ts if ts.tzinfo else ts.replace(tzinfo=timezone.utc)
-
-
-def tracker_engine(tracker_url: Optional[str]) -> Optional[Engine]:
-    """An engine on Rasa's tracker store, or None when there is none (no URL, a SQLite file
-    that does not exist, no ``events`` table). Other database errors propagate: a purge that
-    cannot see recent conversations must not run."""
-    from bot.db import make_engine
-
-    if not tracker_url:
-        return None
-    if tracker_url.startswith("sqlite:///") and not Path(tracker_url[10:]).exists():
-        return None
-    engine = make_engine(tracker_url)
-    if not inspect(engine).has_table("events"):
-        engine.dispose()
-        return None
-    return engine
 
 
 def _open_handoff_among(sessions: sessionmaker, ids: Set[str]) -> Set[str]:
@@ -238,9 +216,9 @@ def purge(sessions: sessionmaker, tracker_url: Optional[str], now: datetime, day
     at once forget nobody twice (the second finds the rows gone)."""
     if days < 1:
         raise ValueError("days must be at least 1")
-    now = _aware(now)
+    now = forget.as_utc(now)
     cutoff = now - timedelta(days=days)
-    tracker = tracker_engine(tracker_url)
+    tracker = forget.tracker_engine(tracker_url)
     if tracker is None:
         logger.warning("retention purge: no tracker store found; judging activity from the "
                        "app database only")
@@ -268,8 +246,7 @@ def purge(sessions: sessionmaker, tracker_url: Optional[str], now: datetime, day
                     rows = _add(rows, would_remove(sessions, tracker, ids, now))
                     continue
                 for sender_id in sorted(ids):
-                    rows = _add(rows, forget.forget(sessions, tracker_url if tracker else None,
-                                                    sender_id))
+                    rows = _add(rows, forget.forget(sessions, tracker, sender_id))
     finally:
         if tracker is not None:
             tracker.dispose()

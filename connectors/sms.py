@@ -128,11 +128,15 @@ class SMSOutput(OutputChannel):
             await in_thread(contacts.save_menu, self.channel.sessions, recipient_id,
                             _positional(self.menu))
 
+    def _turn_phone(self, recipient_id: str) -> Optional[str]:
+        """The number this turn came from, if the reply goes back to its sender."""
+        return self.address[1] if self.address and self.address[0] == recipient_id else None
+
     async def send_goodbye(self, recipient_id: str, text: str) -> None:
         """The last message after a forget: sent now, untracked (no delivery report, so no row
         brings the sender id back), and nothing else of this turn goes out."""
         self.pending, self.menu = [], []
-        phone = self.address[1] if self.address and self.address[0] == recipient_id else None
+        phone = self._turn_phone(recipient_id)
         if phone:
             for part in pack_sms([text], self.channel.max_segments):
                 await in_thread(self.channel.send_sms, recipient_id, phone, part, False)
@@ -158,9 +162,8 @@ class SMSOutput(OutputChannel):
         if row is not None and row.opted_out_at is not None and not self.override_opt_out:
             logger.info("not sending: contact opted out")
             return False
-        phone = self.address[1] if self.address and self.address[0] == recipient_id else \
-            await in_thread(contacts.contact_address, self.channel.sessions, self.channel.keys,
-                            recipient_id)
+        phone = self._turn_phone(recipient_id) or await in_thread(
+            contacts.contact_address, self.channel.sessions, self.channel.keys, recipient_id)
         if not phone:
             logger.warning("no number on record for this SMS sender; reply dropped")
             return False
