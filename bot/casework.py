@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 TAG = re.compile(r"[a-z0-9][a-z0-9 _-]{0,39}")
 MAX_NOTE = 4000
 AUDIT_ACTIONS = ("login", "logout", "open_transcript", "export_text", "export_pdf", "claim",
-                 "assign", "reply", "hand_back", "resolve", "note", "tag", "step_in")
+                 "assign", "reply", "hand_back", "resolve", "note", "tag", "step_in", "moderate")
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 

@@ -14,6 +14,8 @@ For one sender id this removes
 * "My pathway": goals and steps (referrals) are deleted; referral outcomes are **kept** as
   anonymous counts for the open outcomes aggregate, unlinked like the alerts (a random token
   per row in place of the sender id, no link to the deleted step).
+* ratings and peer tips (:func:`bot.reviews.forget_sender`): the stars are **kept** as an
+  anonymous count (no sender id), the comment text is deleted, and the tips are deleted.
 
 A pending confirmation (``channel_contact.forget_requested_at``) lives on the contact row and is
 removed with it. Pure and synchronous (SQLAlchemy); async callers run it in a thread.
@@ -32,7 +34,7 @@ from sqlalchemy import delete, inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
-from bot import contacts
+from bot import contacts, reviews
 from bot.handoff_models import Handoff, HandoffMessage, HandoffNote, HandoffTag, OutboxItem
 from bot.models import ChannelContact, SafeguardingAlert, SmsStatus
 from bot.pathway_models import PathwayGoal, PathwayStep, ReferralOutcome
@@ -54,11 +56,13 @@ class ForgetReport:
     alerts_unlinked: int = 0
     pathway_rows: int = 0
     outcomes_unlinked: int = 0
+    review_rows: int = 0  # ratings made anonymous (comment deleted) and tips deleted
 
     @property
     def total(self) -> int:
         return (self.tracker_events + self.channel_rows + self.handoffs + self.handoff_rows
-                + self.alerts_unlinked + self.pathway_rows + self.outcomes_unlinked)
+                + self.alerts_unlinked + self.pathway_rows + self.outcomes_unlinked
+                + self.review_rows)
 
 
 def tracker_store_url(settings: Settings) -> str:
@@ -137,7 +141,9 @@ def forget_app_data(sessions: sessionmaker, sender_id: str) -> ForgetReport:
                             ).rowcount or 0
         pathway += s.execute(delete(PathwayGoal).where(PathwayGoal.sender_id == sender_id)
                              ).rowcount or 0
-    return ForgetReport(0, channel_rows, handoffs, rows, len(alerts), pathway, len(done))
+        review_rows = reviews.forget_sender(s, sender_id)
+    return ForgetReport(0, channel_rows, handoffs, rows, len(alerts), pathway, len(done),
+                        review_rows=review_rows)
 
 
 def forget(sessions: sessionmaker, tracker: Union[str, Engine, None],

@@ -77,6 +77,8 @@ class Handoff(Base):
     org_id = Column(Integer, ForeignKey("organisation.id", ondelete="RESTRICT"), nullable=False,
                     index=True)
     reason = Column(String(16), nullable=False)
+    # "worker" (youth workers) or "peer_mentor" (trained peer mentors: an opt-in peer chat)
+    kind = Column(String(16), nullable=False, default="worker", server_default="worker")
     urgent = Column(Boolean, nullable=False, default=False)
     status = Column(String(16), nullable=False, default="open")
     worker_id = Column(Integer, ForeignKey("worker.id", ondelete="SET NULL"), nullable=True)

@@ -23,7 +23,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import sessionmaker
 
 from bot.handoff_models import Handoff, HandoffMessage, HandoffNote, Organisation
-from bot import pathway
+from bot import pathway, reviews
 from bot.models import ChannelContact, SafeguardingAlert, Service, SmsStatus
 from bot.render import need_phrase
 from bot.smstext import segments, septets, to_gsm
@@ -51,6 +51,8 @@ COVERAGE: Dict[str, str] = {
     "pathway_goal": "my_plan.goals",
     "pathway_step": "my_plan.goals[].steps",
     "referral_outcome": "my_plan.referral_outcomes (kept, unlinked, after a delete)",
+    "service_rating": "my_ratings.ratings (after a delete only anonymous stars stay)",
+    "peer_tip": "my_ratings.tips",
 }
 # Keyed by a handoff, not a sender: handoff_note and handoff_tag (workers' private notes and
 # tags), audit_entry (who did what, no text) - left out as workers' own records; `about` says
@@ -251,6 +253,7 @@ def collect(sessions: sessionmaker, sender_id: str,
         "safety_alerts": {"count": len(alerts), "dates": [_iso(a) for a in alerts]},
         "sms_delivery_reports": {"count": int(reports)},
         "my_plan": pathway.export(sessions, sender_id),
+        "my_ratings": reviews.export(sessions, sender_id),
     }
     data["about"] = _about(data, org_names, int(notes or 0))
     logger.info("data export collected (%d lines, %d chats)", len(lines), len(chats))
@@ -281,6 +284,10 @@ def _about(data: Dict[str, Any], orgs: Sequence[str], notes: int) -> str:
         parts.append("'my_plan' is your plan: goals, steps and how your referrals went. If you "
                      "delete your data, how referrals went is kept as a count, with no link "
                      "to you.")
+    if any(_ratings(data)):
+        parts.append("'my_ratings' are the services you rated and your tips for others. If "
+                     "you delete your data, your stars are kept as a count, with no link to "
+                     "you; your comments and tips are deleted.")
     if data["safety_alerts"]["count"]:
         parts.append("Safety alerts (dates only here) tell a youth worker to check you are OK. "
                      "If you delete your data they are kept, with no link to you.")
@@ -307,13 +314,18 @@ def _plan_steps(data: Dict[str, Any]) -> int:
     return sum(len(g.get("steps") or []) for g in plan.get("goals") or [])
 
 
+def _ratings(data: Dict[str, Any]) -> tuple[int, int]:
+    mine = data.get("my_ratings") or {}
+    return len(mine.get("ratings") or []), len(mine.get("tips") or [])
+
+
 def is_empty(data: Dict[str, Any]) -> bool:
     """Nothing at all is held."""
     plan = data.get("my_plan") or {}
     return not (data.get("conversation_total") or data.get("remembered") or data.get("contact")
                 or data.get("youth_worker_chats") or data["safety_alerts"]["count"]
                 or data["sms_delivery_reports"]["count"] or plan.get("goals")
-                or plan.get("referral_outcomes"))
+                or plan.get("referral_outcomes") or any(_ratings(data)))
 
 
 def _parts(data: Dict[str, Any], channel: str, needs_max: int, area_max: int,
@@ -340,6 +352,10 @@ def _parts(data: Dict[str, Any], channel: str, needs_max: int, area_max: int,
     steps = _plan_steps(data)
     if steps:
         parts.append("a plan with " + _plural(steps, "step"))
+    rated, tips = _ratings(data)
+    if rated or tips:
+        parts.append(" and ".join(_plural(n, w) for n, w in ((rated, "rating"), (tips, "tip"))
+                                  if n))
     alerts = data["safety_alerts"]["count"]
     if alerts:
         parts.append(_plural(alerts, "safety alert") + " for a youth worker")

@@ -45,6 +45,7 @@ class PathwayStep(Base):
     status = Column(String(8), nullable=False, default="todo")
     due_at = Column(DateTime(timezone=True), nullable=True)
     checkin_at = Column(DateTime(timezone=True), nullable=True, index=True)
+    checkin_asked_at = Column(DateTime(timezone=True), nullable=True)  # the bot asked "how did it go?"
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
 

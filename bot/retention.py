@@ -6,7 +6,9 @@ A sender's *last activity* is the latest timestamp of any of their rows in
 * ``channel_contact`` (``created_at``, ``updated_at``);
 * ``handoff`` (``created_at``, ``claimed_at``, ``closed_at``) and ``handoff_message``;
 * ``sms_status`` (``updated_at``);
-* ``pathway_goal`` and ``pathway_step`` ("My pathway": ``created_at``, ``updated_at``).
+* ``pathway_goal`` and ``pathway_step`` ("My pathway": ``created_at``, ``updated_at``);
+* ``service_rating`` (``created_at``, ``updated_at``) and ``peer_tip`` (``created_at``): a
+  forgotten sender's stars stay as anonymous rows (no sender id), their tips go.
   ``referral_outcome`` is not a source: it is kept, unlinked, when its sender is forgotten.
 
 Every sender id found in these stores is a candidate. One whose last activity is older than
@@ -36,6 +38,7 @@ from bot.handoff_models import (ConsoleSession, Handoff, HandoffMessage, Handoff
 from bot.models import (ButtonToken, ChannelContact, ChannelMenu, DeliverySeen, SafeguardingAlert,
                         SmsStatus)
 from bot.pathway_models import PathwayGoal, PathwayStep, ReferralOutcome
+from bot.review_models import PeerTip, ServiceRating
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +78,7 @@ class PurgeReport:
             ("safeguarding alerts unlinked", r.alerts_unlinked),
             ("plan goals and steps", r.pathway_rows),
             ("referral outcomes unlinked", r.outcomes_unlinked),
+            ("ratings made anonymous, tips deleted", r.review_rows),
             ("expired rows tied to no one", self.expired_rows))]
         if not self.tracker_found:
             lines.append("Note: Rasa's tracker store was not found; activity was judged from "
@@ -92,7 +96,7 @@ class _Store:
 
     def stale_page(self, after: Optional[str]) -> List[str]:
         """Up to :data:`BATCH` senders after ``after`` with no recent row in this store."""
-        q = select(self.sender).group_by(self.sender).having(
+        q = select(self.sender).where(self.sender.isnot(None)).group_by(self.sender).having(
             func.max(case((self.recent, 1), else_=0)) == 0).order_by(self.sender).limit(BATCH)
         if after is not None:
             q = q.where(self.sender > after)
@@ -149,11 +153,14 @@ def would_remove(sessions: sessionmaker, tracker: Optional[Engine], ids: Set[str
                 + _count(s, HandoffMessage, msgs))
         pathway = (_count(s, PathwayStep, PathwayStep.sender_id.in_(ids))
                    + _count(s, PathwayGoal, PathwayGoal.sender_id.in_(ids)))
+        reviews = (_count(s, ServiceRating, ServiceRating.sender_id.in_(ids))
+                   + _count(s, PeerTip, PeerTip.sender_id.in_(ids)))
         return forget.ForgetReport(events, channel, _count(s, Handoff, Handoff.sender_id.in_(ids)),
                                    rows, _count(s, SafeguardingAlert,
                                                 SafeguardingAlert.sender_key.in_(ids)),
                                    pathway, _count(s, ReferralOutcome,
-                                                   ReferralOutcome.sender_id.in_(ids)))
+                                                   ReferralOutcome.sender_id.in_(ids)),
+                                   review_rows=reviews)
 
 
 def expire(sessions: sessionmaker, now: datetime, dry_run: bool) -> int:
@@ -179,7 +186,8 @@ def _add(a: forget.ForgetReport, b: forget.ForgetReport) -> forget.ForgetReport:
                                a.handoffs + b.handoffs, a.handoff_rows + b.handoff_rows,
                                a.alerts_unlinked + b.alerts_unlinked,
                                a.pathway_rows + b.pathway_rows,
-                               a.outcomes_unlinked + b.outcomes_unlinked)
+                               a.outcomes_unlinked + b.outcomes_unlinked,
+                               review_rows=a.review_rows + b.review_rows)
 
 
 def _stores(sessions: sessionmaker, tracker: Optional[Engine], cutoff: datetime) -> List[_Store]:
@@ -206,6 +214,9 @@ def _stores(sessions: sessionmaker, tracker: Optional[Engine], cutoff: datetime)
                cutoff),
         _Store(app, PathwayStep.sender_id, [PathwayStep.created_at, PathwayStep.updated_at],
                cutoff),
+        _Store(app, ServiceRating.sender_id, [ServiceRating.created_at, ServiceRating.updated_at],
+               cutoff),
+        _Store(app, PeerTip.sender_id, [PeerTip.created_at], cutoff),
     ]
 
 

@@ -6,6 +6,7 @@ from alembic import context
 from bot.db import make_engine
 from bot import handoff_models  # noqa: F401 - registers the handoff tables on Base
 from bot import pathway_models  # noqa: F401 - registers the pathway tables on Base
+from bot import review_models  # noqa: F401 - registers ratings, tips and the search log
 from bot.models import Base
 
 config = context.config

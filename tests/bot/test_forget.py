@@ -10,11 +10,12 @@ import pytest
 from sqlalchemy import create_engine, func, inspect, select, text
 from sqlalchemy.types import String, Text
 
-from bot import accounts, casework, contacts, forget, handoff, pathway
+from bot import accounts, casework, contacts, forget, handoff, pathway, reviews
 from bot.deliveries import record_status
-from bot.models import ChannelContact, SafeguardingAlert
+from bot.models import ChannelContact, SafeguardingAlert, Service
 from bot.pathway_models import PathwayGoal, PathwayStep, ReferralOutcome
 from bot.privacy import Keys
+from bot.review_models import PeerTip, ServiceRating
 from bot.settings import load_settings
 
 KEYS = Keys("f" * 40)
@@ -62,8 +63,9 @@ def _tracker(path, sender: str, texts: List[str]) -> None:
 
 
 def _conversation(sessions, sender: str, typed: str = TYPED[3], name: str = "Jordan") -> None:
-    """Channel state, a handoff with messages, a note, a tag and an outbox row, an alert, and
-    a plan: a referral with a logged outcome and a step in their own words."""
+    """Channel state, a handoff with messages, a note, a tag and an outbox row, an alert, a
+    plan: a referral with a logged outcome and a step in their own words, a rating with an
+    approved comment and a pending tip."""
     contacts.remember_contact(sessions, KEYS, sender, "telegram", CHAT_ID, "leeds_hub")
     contacts.token_for(sessions, sender, '/ask_detail{"result_number":"1"}')
     contacts.save_menu(sessions, sender, [("Leeds Nightstop", "/ask_detail")])
@@ -80,12 +82,17 @@ def _conversation(sessions, sender: str, typed: str = TYPED[3], name: str = "Jor
                                timedelta(days=3))
     pathway.record_outcome(sessions, sender, ref.id, "turned_away", "full")
     pathway.add_step(sessions, sender, "family", f"Ask {name}'s aunt if I can stay")
+    rating = reviews.rate(sessions, sender, "svc-nightstop", 4, f"{name} found the staff kind")
+    reviews.moderate(sessions, "comment", rating.id, True, worker.id)
+    reviews.add_tip(sessions, sender, "svc-nightstop", f"ask for {name}'s keyworker at the desk")
 
 
 @pytest.fixture
 def setup(sessions, tmp_path):
     accounts.add_org(sessions, "leeds_hub", "Leeds Youth Hub")
     accounts.add_worker(sessions, "w1@example.org", "correct horse battery", "leeds_hub")
+    with sessions() as s, s.begin():
+        s.add(Service(id="svc-nightstop", name="Leeds Nightstop"))
     tracker = tmp_path / "tracker.db"
     _tracker(tracker, SENDER, TYPED[:3])
     _tracker(tracker, OTHER, ["hello from someone else"])
@@ -99,10 +106,13 @@ def test_forget_leaves_no_trace_in_any_table_or_the_tracker(sessions, db_url, se
     before = find_traces(db_url, needles)
     assert before and find_traces(setup, needles)  # the scan sees them
     assert {("pathway_step", "text", "Jordan"), ("pathway_goal", "sender_id", SENDER),
-            ("referral_outcome", "sender_id", SENDER)} <= set(before)
+            ("referral_outcome", "sender_id", SENDER), ("service_rating", "comment", "Jordan"),
+            ("service_rating", "sender_id", SENDER), ("peer_tip", "text", "Jordan"),
+            ("peer_tip", "sender_id", SENDER)} <= set(before)
     report = forget.forget(sessions, setup, SENDER)
     assert report.tracker_events > 0 and report.handoffs == 1 and report.alerts_unlinked == 1
     assert report.pathway_rows == 4 and report.outcomes_unlinked == 1  # 2 goals, 2 steps
+    assert report.review_rows == 2  # a rating made anonymous, a tip deleted
     assert find_traces(db_url, needles) == []
     assert find_traces(setup, needles) == []
     # The sealed chat id cannot be searched for as text: no contact row is left at all.
@@ -129,6 +139,15 @@ def test_forget_keeps_other_people_and_an_unlinked_alert(sessions, db_url, setup
         "housing", "turned_away", "full", "1.0.0")
     assert pathway.plan(sessions, SENDER).goals == ()
     assert len(pathway.plan(sessions, OTHER).steps) == 2
+    with sessions() as s:  # the stars still count, anonymous and without the comment
+        ratings = {r.sender_id: r for r in s.execute(select(ServiceRating)).scalars()}
+        tips = list(s.execute(select(PeerTip.sender_id)).scalars())
+    assert set(ratings) == {OTHER, None} and tips == [OTHER]
+    assert (ratings[None].stars, ratings[None].comment, ratings[None].comment_status) == (
+        4, None, "none")
+    assert ratings[OTHER].comment == "Alex found the staff kind"
+    assert reviews.approved_comments(sessions, "svc-nightstop", 5) == [
+        "Alex found the staff kind"]
 
 
 def test_forget_is_idempotent_and_a_missing_tracker_is_empty(sessions, tmp_path, setup):

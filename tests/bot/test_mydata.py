@@ -9,9 +9,9 @@ from rasa.shared.core.events import (ActionExecuted, BotUttered, SessionStarted,
                                      UserUttered)
 from sqlalchemy import create_engine, inspect, select
 
-from bot import accounts, casework, contacts, handoff, mydata, pathway
+from bot import accounts, casework, contacts, handoff, mydata, pathway, reviews
 from bot.deliveries import record_status
-from bot.models import ChannelContact, SafeguardingAlert
+from bot.models import ChannelContact, SafeguardingAlert, Service
 from bot.privacy import Keys
 from bot.smstext import is_gsm, segments, septets
 
@@ -218,6 +218,26 @@ def test_export_holds_the_plan_and_how_referrals_went(sessions):
     assert "a plan with 2 steps" in sms and segments(sms) <= 2
 
 
+def test_export_holds_ratings_and_tips(sessions):
+    with sessions() as s, s.begin():
+        s.add(Service(id="svc-1", name="Leeds Nightstop"))
+    reviews.rate(sessions, SENDER, "svc-1", 4, "kind staff, ring me 07700 900123")
+    reviews.add_tip(sessions, SENDER, "svc-1", "ask for the youth worker at the desk")
+    reviews.rate(sessions, OTHER, "svc-1", 1, "someone else's comment")
+    data = mydata.collect(sessions, SENDER, [])
+    [rating] = data["my_ratings"]["ratings"]
+    assert (rating["service"], rating["stars"]) == ("Leeds Nightstop", 4)
+    assert rating["comment"].startswith("kind staff") and "900123" not in rating["comment"]
+    assert [t["text"] for t in data["my_ratings"]["tips"]] == [
+        "ask for the youth worker at the desk"]
+    assert "someone else" not in mydata.to_json_bytes(data).decode("utf-8")
+    assert not mydata.is_empty(data) and "'my_ratings'" in data["about"]
+    sms = mydata.summary(data, "sms")
+    assert "1 rating and 1 tip" in sms and is_gsm(sms) and segments(sms) <= 2
+    assert mydata.collect(sessions, "rest-nobody", [])["my_ratings"] == {"ratings": [],
+                                                                         "tips": []}
+
+
 def test_every_table_keyed_by_a_sender_is_covered_or_excluded(db_url):
     engine = create_engine(db_url)
     try:
@@ -228,5 +248,5 @@ def test_every_table_keyed_by_a_sender_is_covered_or_excluded(db_url):
     finally:
         engine.dispose()
     assert {"channel_contact", "handoff", "safeguarding_alert", "pathway_goal", "pathway_step",
-            "referral_outcome"} <= keyed
+            "referral_outcome", "service_rating", "peer_tip"} <= keyed
     assert keyed - set(mydata.COVERAGE) == set(), "cover the new table in bot/mydata.py"

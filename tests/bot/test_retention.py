@@ -10,12 +10,14 @@ from typing import List
 import pytest
 from sqlalchemy import create_engine, func, insert, select, update
 
-from bot import accounts, casework, cli, contacts, handoff, pathway, process, retention
+from bot import accounts, casework, cli, contacts, handoff, pathway, process, retention, reviews
 from bot.deliveries import record_status
 from bot.handoff_models import ConsoleSession, Handoff, HandoffMessage, LoginThrottle, OutboxItem
-from bot.models import ButtonToken, ChannelContact, DeliverySeen, SafeguardingAlert, SmsStatus
+from bot.models import (ButtonToken, ChannelContact, DeliverySeen, SafeguardingAlert, Service,
+                        SmsStatus)
 from bot.pathway_models import PathwayGoal, PathwayStep, ReferralOutcome
 from bot.privacy import Keys
+from bot.review_models import PeerTip, ServiceRating
 from bot.settings import load_settings
 from bot.transcript import EVENTS
 from tests.bot.test_forget import find_traces
@@ -188,6 +190,34 @@ def test_days_must_be_positive(sessions):
 
 def test_open_states_are_never_closed_ones():
     assert not set(handoff.OPEN) & set(retention.CLOSED)
+
+
+def test_ratings_and_tips_count_as_activity_and_go_with_their_sender(sessions, db_url):
+    with sessions() as s, s.begin():
+        s.add(Service(id="svc-1", name="Leeds Nightstop"))
+    for sender in (OLD, NEW, ACTIVE):
+        reviews.rate(sessions, sender, "svc-1", 4, f"comment by {WORDS[sender]}")
+        reviews.add_tip(sessions, sender, "svc-1", f"tip by {WORDS[sender]}")
+    with sessions() as s, s.begin():  # OLD rated long ago; ACTIVE's contact is old, the
+        s.add(ChannelContact(sender_id=ACTIVE, channel="rest", created_at=_ago(400),
+                             updated_at=_ago(400)))  # rating recent
+        s.execute(update(ServiceRating).where(ServiceRating.sender_id.in_([OLD, NEW]))
+                  .values(created_at=_ago(400), updated_at=_ago(400)))
+        s.execute(update(ServiceRating).where(ServiceRating.sender_id == NEW)
+                  .values(updated_at=_ago(2)))  # NEW changed the rating lately
+        s.execute(update(PeerTip).where(PeerTip.sender_id.in_([OLD, NEW]))
+                  .values(created_at=_ago(400)))
+    planned = retention.plan(sessions, None, NOW, 365)
+    assert planned.conversations == 1 and planned.rows.review_rows == 2
+    assert "ratings made anonymous, tips deleted" in planned.summary()
+    report = retention.purge(sessions, None, NOW, 365)
+    assert report.conversations == 1 and report.rows == planned.rows
+    assert find_traces(db_url, [OLD, WORDS[OLD]]) == []
+    assert {n for _t, _c, n in find_traces(db_url, [NEW, ACTIVE, WORDS[NEW], WORDS[ACTIVE]])} \
+        == {NEW, ACTIVE, WORDS[NEW], WORDS[ACTIVE]}
+    assert reviews.summary(sessions, "svc-1").count == 3  # the forgotten stars still count
+    again = retention.purge(sessions, None, NOW, 365)  # the anonymous row is nobody's
+    assert (again.conversations, again.rows.total) == (0, 0)
 
 
 def test_paging_covers_more_senders_than_one_batch(sessions, tmp_path, monkeypatch):

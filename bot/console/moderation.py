@@ -1,0 +1,68 @@
+"""The moderation queue (``/moderation``): rating comments and peer tips wait here until a youth
+worker approves or rejects them (:mod:`bot.reviews`). Youth workers and admins only; a peer
+mentor (or any other role) gets 403. Each POST checks the CSRF token and redirects back."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Optional
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+
+from bot import reviews
+from bot.accounts import SessionInfo
+from bot.console.web import check_csrf, current, render, see_other, state
+
+router = APIRouter(prefix="/moderation")
+DECISIONS = {"approve": True, "reject": False}
+
+
+def _moderator(info: SessionInfo) -> None:
+    if info.worker.role not in reviews.MODERATOR_ROLES:
+        raise HTTPException(status_code=403, detail="Only youth workers and admins can check "
+                                                    "comments and tips.")
+
+
+def _age(since: Optional[datetime], now: datetime) -> str:
+    if since is None:
+        return ""
+    minutes = max(0, int((now - since).total_seconds() // 60))
+    if minutes >= 48 * 60:
+        return f"{minutes // (24 * 60)} days"
+    return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
+
+
+@router.get("", response_class=HTMLResponse)
+def moderation_page(request: Request, info: SessionInfo = Depends(current)) -> HTMLResponse:
+    """Pending comments and tips, oldest first, each with Approve / Reject."""
+    _moderator(info)
+    sessions = state(request).sessions
+    items = reviews.pending(sessions)
+    now = datetime.now(timezone.utc)
+    return render(request, "moderation.html", {
+        "items": items, "ages": {(i.kind, i.id): _age(i.created_at, now) for i in items},
+        "moderation_count": reviews.pending_count(sessions)})
+
+
+@router.post("/{kind}/{item_id}")
+def decide(request: Request, kind: str, item_id: int, csrf_token: Optional[str] = Form(None),
+           decision: str = Form(""), seen: Optional[str] = Form(None),
+           info: SessionInfo = Depends(current)) -> Response:
+    """Approve or reject one comment or tip (written to the audit log)."""
+    check_csrf(request, info, csrf_token)
+    _moderator(info)
+    if kind not in reviews.KINDS:
+        return render(request, "error.html", {"message": "No such comment or tip."}, 404)
+    if decision not in DECISIONS:
+        return render(request, "error.html",
+                      {"message": "Choose approve or reject."}, 400)
+    try:
+        reviews.moderate(state(request).sessions, kind, item_id, DECISIONS[decision],
+                         info.worker.id, seen=seen or None)
+    except reviews.ReviewNotFound:
+        return render(request, "error.html", {"message": "No such comment or tip."}, 404)
+    except reviews.NotAllowed as exc:
+        return render(request, "error.html", {"message": str(exc).capitalize() + "."}, 403)
+    except reviews.ReviewError as exc:  # already checked by someone else, or changed since
+        return render(request, "error.html", {"message": str(exc).capitalize() + "."}, 409)
+    return see_other("/moderation")
