@@ -1,11 +1,15 @@
 """The open outcomes export (issue 8, "Shared measurement"): referrals and how they went, per
-month, service and need, with small-number suppression. Documented in ``docs/open_outcomes.md``.
+month, service and need; ratings per month and service; and unmet need (searches that found no
+eligible service) per month, need and area, with small-number suppression. Documented in
+``docs/open_outcomes.md``.
 
-:func:`build` aggregates the ``pathway_step`` referrals and their ``referral_outcome`` rows into
-a JSON-ready dict; :func:`to_json` and :func:`to_csv` serialise it. Nothing personal leaves:
-no sender ids, step text, goal titles or times finer than the month; every count from 1 to
-``THRESHOLD - 1`` is published as null (with secondary suppression inside each outcome
-distribution), and rates and medians built on a suppressed count are null too.
+:func:`build` aggregates the ``pathway_step`` referrals and their ``referral_outcome`` rows, the
+``service_rating`` stars and the anonymous ``search_log`` (:mod:`bot.searchlog`) into a
+JSON-ready dict; :func:`to_json` and :func:`to_csv` serialise it. Nothing personal leaves: no
+sender ids, step text, goal titles, comments, postcodes beyond the outward code, or times finer
+than the month; every count from 1 to ``THRESHOLD - 1`` is published as null (with secondary
+suppression wherever a published total would give it back), and rates, means and medians built
+on a suppressed count are null too.
 """
 from __future__ import annotations
 
@@ -21,19 +25,27 @@ from typing import Any, Dict, List, Optional, Tuple
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from bot import outcomes
+from bot import outcomes, searchlog
 from bot.models import Service
 from bot.pathway_models import PathwayGoal, PathwayStep, ReferralOutcome
+from bot.review_models import ServiceRating
 
 logger = logging.getLogger(__name__)
 
-SCHEMA = "navigator-open-outcomes/1"
+SCHEMA = "navigator-open-outcomes/2"
 THRESHOLD = 5
+_CHUNK = 500  # service ids per IN (...)
 GOT_HELP = "got_help"
 LICENCE = "CC BY 4.0"
 CSV_COLUMNS = ("month", "service_id", "service_name", "need", "referrals", "checkins_answered",
                "checkin_response_rate", "median_days_to_help", "outcome", "outcome_count",
                "suppressed")
+RATINGS_CSV_COLUMNS = ("month", "service_id", "service_name", "ratings", "mean_stars",
+                       "suppressed")
+UNMET_CSV_COLUMNS = ("month", "need", "area", "searches", "searches_with_no_eligible_service",
+                     "suppressed")
+TABLES = {"outcomes": ("rows", CSV_COLUMNS), "ratings": ("ratings", RATINGS_CSV_COLUMNS),
+          "unmet_need": ("unmet_need", UNMET_CSV_COLUMNS)}
 
 
 def _aware(ts: datetime) -> datetime:
@@ -112,8 +124,44 @@ def _row(month: str, service_id: Optional[str], name: Optional[str], need: str,
     return row
 
 
+def _rating_row(month: str, service_id: Optional[str], name: Optional[str],
+                stars: List[int]) -> Dict[str, Any]:
+    """Ratings of one service in one month: the count and mean stars, both withheld when the
+    count is 1-4 (the mean of a few ratings would give them back)."""
+    n = len(stars)
+    hidden = _small(n)
+    return {"month": month, "service_id": service_id, "service_name": name,
+            "ratings": None if hidden else n,
+            "mean_stars": None if hidden or not n else round(sum(stars) / n, 2),
+            "suppressed": ["ratings", "mean_stars"] if hidden else []}
+
+
+def _unmet_row(month: str, need: str, area: Optional[str], searches: int,
+               unmet: int) -> Dict[str, Any]:
+    """Unmet need in one month, need and area. ``searches`` is the total of the searches that
+    found something and those that found nothing, so both parts go through
+    :func:`_suppress_distribution`: if either is 1-4, the unmet count is withheld."""
+    dist, hidden = _suppress_distribution({"found": searches - unmet, "unmet": unmet})
+    suppressed = (["searches"] if _small(searches) else []) + \
+        (["searches_with_no_eligible_service"] if "unmet" in hidden else [])
+    return {"month": month, "need": need, "area": area,
+            "searches": None if _small(searches) else searches,
+            "searches_with_no_eligible_service": dist["unmet"], "suppressed": suppressed}
+
+
+def _ratings(ratings: List[Tuple[str, int, datetime]],
+             names: Dict[str, str]) -> List[Dict[str, Any]]:
+    cells: Dict[Tuple[str, str], List[int]] = defaultdict(list)
+    for service_id, stars, created in ratings:
+        cells[(f"{_aware(created):%Y-%m}", service_id)].append(int(stars))
+    return [_rating_row(month, _published_id(sid), names.get(sid), cells[(month, sid)])
+            for month, sid in sorted(cells)]
+
+
 def build(sessions: sessionmaker, now: Optional[datetime] = None) -> Dict[str, Any]:
-    """The open export: one row per (month of the referral, service, need), suppressed."""
+    """The open export: ``rows`` (one per month of the referral, service and need),
+    ``ratings`` (one per month and service) and ``unmet_need`` (one per month, need and area),
+    all suppressed."""
     now = _aware(now) if now else datetime.now(timezone.utc)
     with sessions() as s:
         steps = s.execute(select(PathwayStep.id, PathwayStep.created_at, PathwayStep.service_id,
@@ -123,9 +171,14 @@ def build(sessions: sessionmaker, now: Optional[datetime] = None) -> Dict[str, A
         done = s.execute(select(ReferralOutcome.step_id, ReferralOutcome.code,
                                 ReferralOutcome.created_at)
                          .where(ReferralOutcome.step_id.isnot(None))).all()
-        ids = {sid for _, _, sid, _ in steps if sid is not None}
-        names = dict(s.execute(select(Service.id, Service.name)
-                               .where(Service.id.in_(ids))).all()) if ids else {}
+        ratings = s.execute(select(ServiceRating.service_id, ServiceRating.stars,
+                                   ServiceRating.created_at)).all()
+        ids = {sid for _, _, sid, _ in steps if sid is not None} | {r[0] for r in ratings}
+        names: Dict[str, str] = {}
+        chunks = sorted(ids)
+        for i in range(0, len(chunks), _CHUNK):  # well under SQLite's bound-parameter limit
+            names.update(s.execute(select(Service.id, Service.name)
+                                   .where(Service.id.in_(chunks[i:i + _CHUNK]))).all())
     by_step: Dict[int, List[Tuple[str, datetime]]] = defaultdict(list)
     for step_id, code, at in done:
         by_step[step_id].append((code, _aware(at)))
@@ -135,10 +188,15 @@ def build(sessions: sessionmaker, now: Optional[datetime] = None) -> Dict[str, A
         cells[(f"{created:%Y-%m}", service_id, need)].append((created, by_step.get(step_id, [])))
     rows = [_row(month, _published_id(sid), names.get(sid), need, cells[(month, sid, need)])
             for month, sid, need in sorted(cells, key=lambda k: (k[0], str(k[1] or ""), k[2]))]
-    logger.info("open outcomes export built (%d rows)", len(rows))
+    rated = _ratings(ratings, names)
+    unmet = [_unmet_row(c["month"], c["need"], c["area"], c["searches"], c["unmet"])
+             for c in searchlog.unmet(sessions)]
+    logger.info("open outcomes export built (%d outcome, %d rating, %d unmet-need rows)",
+                len(rows), len(rated), len(unmet))
     return {"schema": SCHEMA, "framework_version": outcomes.framework_version(),
             "licence": LICENCE, "generated_at": now.isoformat(timespec="seconds"),
-            "suppression_threshold": THRESHOLD, "rows": rows}
+            "suppression_threshold": THRESHOLD, "rows": rows, "ratings": rated,
+            "unmet_need": unmet}
 
 
 def to_json(export: Dict[str, Any]) -> str:
@@ -146,17 +204,25 @@ def to_json(export: Dict[str, Any]) -> str:
     return json.dumps(export, ensure_ascii=False, indent=1)
 
 
-def to_csv(export: Dict[str, Any]) -> str:
-    """The export as CSV, long layout: one line per row and outcome code (the row's own
-    fields repeated); a suppressed value is an empty cell; ``suppressed`` is ``;``-separated."""
+def to_csv(export: Dict[str, Any], table: str = "outcomes") -> str:
+    """One table of the export as CSV (a suppressed value is an empty cell, ``suppressed`` is
+    ``;``-separated). ``outcomes`` (default) is long: one line per row and outcome code, the
+    row's own fields repeated; ``ratings`` and ``unmet_need`` have one line per row."""
+    if table not in TABLES:
+        raise ValueError(f"unknown table {table!r} (one of {', '.join(TABLES)})")
+    key, columns = TABLES[table]
+
     def cell(value: Any) -> Any:
         return "" if value is None else value
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in export["rows"]:
-        common = [cell(row[k]) for k in CSV_COLUMNS[:8]]
-        for code, n in row["outcomes"].items():
-            writer.writerow(common + [code, cell(n), ";".join(row["suppressed"])])
+    writer.writerow(columns)
+    for row in export.get(key, []):
+        if table == "outcomes":
+            common = [cell(row[k]) for k in CSV_COLUMNS[:8]]
+            for code, n in row["outcomes"].items():
+                writer.writerow(common + [code, cell(n), ";".join(row["suppressed"])])
+        else:
+            writer.writerow([cell(row[k]) for k in columns[:-1]] + [";".join(row["suppressed"])])
     return out.getvalue()
