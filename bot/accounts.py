@@ -31,7 +31,9 @@ from bot.handoff_models import ConsoleSession, LoginThrottle, Organisation, Work
 
 logger = logging.getLogger(__name__)
 
-ROLES = ("worker", "admin")
+# peer_mentor: a trained peer mentor who sees only peer chats (bot.handoff.visible_kinds),
+# never the audit log, never steps in
+ROLES = ("worker", "admin", "peer_mentor")
 SLUG = re.compile(r"[A-Za-z0-9_-]{1,64}")
 EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{1,63}")
 MIN_PASSWORD = 12

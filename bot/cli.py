@@ -12,7 +12,7 @@
     navigator export FILE         write every service as HSDS 3.0 JSON
     navigator telegram set-webhook URL | delete-webhook | info | poll
     navigator org add SLUG NAME [--sms-number N]    a youth organisation
-    navigator worker add EMAIL --org SLUG [--role worker|admin]   a console account
+    navigator worker add EMAIL --org SLUG [--role worker|admin|peer_mentor]  an account
     navigator console [--host --port]               serve the youth-worker console
     navigator purge [--dry-run] [--days N]  forget conversations inactive for N days (retention)
 """

@@ -11,17 +11,22 @@ and :func:`record_user_message` keeps the user's message for the worker instead 
 (returning None when nothing is paused, so the caller hands the message to the bot and it is
 never lost). Crisis detection still runs on every paused message and makes the handoff urgent.
 
+Kinds: ``worker`` (youth workers) and ``peer_mentor`` (an opt-in chat with a trained peer
+mentor). A kind only goes up: a crisis, or a request for a youth worker, turns an open peer chat
+into a ``worker`` handoff (back in the queue if a peer mentor held it); a peer request never
+turns a worker handoff into a peer chat.
+
 Every function is blocking (SQLAlchemy) and takes a ``sessionmaker``; async callers run them in
 a worker thread (``connectors.common.in_thread``). Functions that act for a worker only see the
-worker's own organisation's handoffs: any other id is :class:`HandoffNotFound`, exactly like an
-id that does not exist, so ids cannot be probed.
+worker's own organisation's handoffs, and a peer mentor only its peer chats: any other id is
+:class:`HandoffNotFound`, exactly like an id that does not exist, so ids cannot be probed.
 """
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Iterable, List, Optional
+from typing import Iterable, List, Optional, Sequence, Tuple
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -35,7 +40,10 @@ from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
-REASONS = ("request", "crisis", "fallback", "worker")
+REASONS = ("request", "crisis", "fallback", "worker", "peer")
+KINDS = ("worker", "peer_mentor")
+PEER_MENTOR = "peer_mentor"  # both the handoff kind and the console role (bot.accounts.ROLES)
+PEER_REASONS = ("request", "peer")
 CHANNELS = ("telegram", "sms", "rest")
 OPEN = ("open", "active")
 OUTCOMES = {
@@ -61,6 +69,11 @@ class HandoffNotFound(HandoffError):
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def visible_kinds(worker: Worker) -> Tuple[str, ...]:
+    """The handoff kinds a console account may see and handle: a peer mentor only peer chats."""
+    return (PEER_MENTOR,) if worker.role == PEER_MENTOR else KINDS
 
 
 def _clean(text: object, limit: int) -> str:
@@ -100,18 +113,45 @@ def _route(s: Session, sender_id: str, org: Optional[str], default_org: str) -> 
 
 
 # -- the conversation's side -----------------------------------------------------------------
+def _raise_kind(s: Session, h: Handoff, urgent: bool, why: str) -> None:
+    """Make an open handoff urgent and/or a youth workers' one (a peer mentor is not a crisis
+    worker): a peer chat becomes kind ``worker``, back in the queue if a peer mentor held it."""
+    if h.kind == PEER_MENTOR:
+        h.kind = "worker"
+        holder = s.get(Worker, h.worker_id) if h.worker_id is not None else None
+        if holder is not None and holder.role == PEER_MENTOR:
+            h.worker_id, h.status = None, "open"
+        logger.info("handoff %s moved from peer mentors to youth workers (%s)", h.id, why)
+    if urgent and not h.urgent:
+        h.urgent = True
+        logger.info("handoff %s escalated to urgent (%s)", h.id, why)
+
+
 def request_handoff(sessions: sessionmaker, sender_id: str, channel: str, reason: str,
                     urgent: bool = False, org: Optional[str] = None,
-                    needs: Iterable[str] = (), default_org: Optional[str] = None) -> Handoff:
+                    needs: Iterable[str] = (), default_org: Optional[str] = None,
+                    kind: str = "worker") -> Handoff:
     """Open a handoff for ``sender_id`` (or return the one already open). A crisis is always
-    urgent and upgrades an open handoff to urgent; ``needs`` (codes) are kept for searching."""
+    urgent and upgrades an open handoff to urgent; ``needs`` (codes) are kept for searching.
+    ``kind="peer_mentor"`` (reason ``request`` or ``peer``) opens a peer chat; an urgent request
+    is always for youth workers and turns an open peer chat into one, as does any ``worker``
+    request. An open worker handoff is returned as it is to a peer request."""
     if not sender_id or not isinstance(sender_id, str) or len(sender_id) > 80:
         raise HandoffError("sender_id must be a non-empty string of at most 80 characters")
     if channel not in CHANNELS:
         raise HandoffError(f"channel must be one of {', '.join(CHANNELS)}")
     if reason not in REASONS:
         raise HandoffError(f"reason must be one of {', '.join(REASONS)}")
+    if kind not in KINDS:
+        raise HandoffError(f"kind must be one of {', '.join(KINDS)}")
+    if kind == PEER_MENTOR and reason not in PEER_REASONS:
+        raise HandoffError(f"a peer mentor handoff's reason must be one of "
+                           f"{', '.join(PEER_REASONS)}")
+    if kind != PEER_MENTOR and reason == "peer":
+        raise HandoffError("reason 'peer' is only for a peer mentor handoff")
     urgent = bool(urgent) or reason == "crisis"
+    if urgent:
+        kind = "worker"  # a peer mentor is not a crisis worker
     need_text = ",".join(dict.fromkeys(n for n in needs if n))[:255]
     default_org = default_org or get_settings().default_org
     for _ in range(3):  # a concurrent request for the same sender wins the unique index
@@ -119,18 +159,17 @@ def request_handoff(sessions: sessionmaker, sender_id: str, channel: str, reason
             with sessions() as s, s.begin():
                 found = s.execute(select(Handoff).where(Handoff.open_sender == sender_id)).scalar()
                 if found is not None:
-                    if urgent and not found.urgent:
-                        found.urgent = True
-                        logger.info("handoff %s escalated to urgent (%s)", found.id, reason)
+                    if kind == "worker":  # never a worker handoff → peer chat
+                        _raise_kind(s, found, urgent, reason)
                     if need_text and not found.needs:
                         found.needs = need_text
                     return found
                 target = _route(s, sender_id, org, default_org)
                 row = Handoff(sender_id=sender_id, channel=channel, org_id=target.id,
-                              reason=reason, urgent=urgent, status="open",
+                              reason=reason, kind=kind, urgent=urgent, status="open",
                               open_sender=sender_id, needs=need_text)
                 s.add(row)
-            logger.info("handoff %s opened (%s, %s%s)", row.id, channel, reason,
+            logger.info("handoff %s opened (%s, %s, %s%s)", row.id, channel, reason, kind,
                         ", urgent" if urgent else "")
             return row
         except IntegrityError:
@@ -170,9 +209,8 @@ def record_user_message(sessions: sessionmaker, sender_id: str, text: str,
         h = s.execute(select(Handoff).where(Handoff.open_sender == sender_id)).scalar()
         if h is None:
             return None
-        if crisis and not h.urgent:
-            h.urgent = True
-            logger.info("handoff %s escalated to urgent by a paused message", h.id)
+        if crisis:
+            _raise_kind(s, h, True, "a paused message")
         msg = HandoffMessage(handoff_id=h.id, sender_id=sender_id, role="user", text=text,
                              crisis=crisis)
         s.add(msg)
@@ -195,9 +233,16 @@ def record_bot_message(sessions: sessionmaker, sender_id: str, text: str,
 
 # -- the worker's side ----------------------------------------------------------------------
 def get_handoff(sessions: sessionmaker, handoff_id: int, worker: Worker) -> Handoff:
-    """A handoff of the worker's own organisation, else :class:`HandoffNotFound`."""
+    """A handoff of the worker's own organisation (and kind), else :class:`HandoffNotFound`."""
     with sessions() as s:
         return _mine(s, handoff_id, worker)
+
+
+def message_ids(sessions: sessionmaker, handoff_id: int) -> List[int]:
+    """The ids of the messages one handoff kept (user, worker and bot turns)."""
+    with sessions() as s:
+        return list(s.execute(select(HandoffMessage.id)
+                              .where(HandoffMessage.handoff_id == handoff_id)).scalars())
 
 
 def _mine(s: Session, handoff_id: object, worker: Worker) -> Handoff:
@@ -206,7 +251,8 @@ def _mine(s: Session, handoff_id: object, worker: Worker) -> Handoff:
     except (TypeError, ValueError):
         raise HandoffNotFound("no such conversation") from None
     h = s.get(Handoff, hid)
-    if h is None or worker is None or h.org_id != worker.org_id:
+    if h is None or worker is None or h.org_id != worker.org_id \
+            or h.kind not in visible_kinds(worker):
         raise HandoffNotFound("no such conversation")
     return h
 
@@ -224,6 +270,9 @@ def claim(sessions: sessionmaker, handoff_id: int, worker: Worker,
         _require_open(h)
         if h.worker_id not in (None, worker.id) and not take_over:
             raise HandoffError("another worker has this conversation: take it over explicitly")
+        holder = s.get(Worker, h.worker_id) if h.worker_id not in (None, worker.id) else None
+        if holder is not None and worker.role == PEER_MENTOR and holder.role != PEER_MENTOR:
+            raise HandoffError("a youth worker has this conversation now")
         h.worker_id, h.status = worker.id, "active"
         h.claimed_at = h.claimed_at or _now()
     logger.info("handoff %s claimed by worker %s", h.id, worker.id)
@@ -238,6 +287,8 @@ def assign(sessions: sessionmaker, handoff_id: int, worker: Worker, to_worker_id
         target = s.get(Worker, int(to_worker_id))
         if target is None or not target.active or target.org_id != worker.org_id:
             raise HandoffError("no such colleague in your organisation")
+        if h.kind not in visible_kinds(target):
+            raise HandoffError("a peer mentor cannot take a youth worker's conversation")
         h.worker_id, h.status = target.id, "active"
         h.claimed_at = h.claimed_at or _now()
     logger.info("handoff %s assigned to worker %s by %s", h.id, target.id, worker.id)
@@ -301,9 +352,25 @@ def resolve(sessions: sessionmaker, handoff_id: int, worker: Worker, outcome_cod
     return _close(sessions, handoff_id, worker, "resolved", outcome_code)
 
 
+def pass_to_workers(sessions: sessionmaker, handoff_id: int, worker: Worker,
+                    urgent: bool = False) -> Handoff:
+    """A peer chat handed on to the youth workers (the peer mentor is worried or out of their
+    depth): kind ``worker``, waiting in their queue; ``urgent`` puts it first."""
+    with sessions() as s, s.begin():
+        h = _mine(s, handoff_id, worker)
+        _require_open(h)
+        if h.kind != PEER_MENTOR:
+            raise HandoffError("this conversation is already with the youth workers")
+        _raise_kind(s, h, bool(urgent), "passed on")
+    return h
+
+
 def step_in(sessions: sessionmaker, sender_id: str, worker: Worker) -> Handoff:
     """A worker chooses to take over a conversation of their organisation (one that had a
-    handoff there before): a handoff with reason ``worker``, claimed at once."""
+    handoff there before): a handoff with reason ``worker``, claimed at once. Not for peer
+    mentors: they only answer young people who asked for one."""
+    if worker.role == PEER_MENTOR:
+        raise HandoffError("peer mentors cannot step in: ask a youth worker")
     with sessions() as s:
         known = s.execute(select(Handoff).where(Handoff.sender_id == sender_id,
                                                 Handoff.org_id == worker.org_id)
@@ -327,12 +394,15 @@ class QueueRow:
     pending_user_messages: int
 
 
-def queue(sessions: sessionmaker, org_id: int) -> List[QueueRow]:
-    """Open and active handoffs of one organisation: urgent first, then longest waiting."""
+def queue(sessions: sessionmaker, org_id: int,
+          kinds: Sequence[str] = KINDS) -> List[QueueRow]:
+    """Open and active handoffs of one organisation and ``kinds`` (a peer mentor's:
+    ``visible_kinds(worker)``): urgent first, then longest waiting."""
     with sessions() as s:
         rows = s.execute(select(Handoff, Worker.display_name)
                          .outerjoin(Worker, Worker.id == Handoff.worker_id)
-                         .where(Handoff.org_id == org_id, Handoff.status.in_(OPEN))
+                         .where(Handoff.org_id == org_id, Handoff.status.in_(OPEN),
+                                Handoff.kind.in_(tuple(kinds)))
                          .order_by(Handoff.urgent.desc(), Handoff.created_at, Handoff.id)).all()
         out = []
         for h, name in rows:

@@ -12,6 +12,8 @@ import sys
 from typing import Optional, TextIO
 
 logger = logging.getLogger(__name__)
+# bot.accounts.ROLES, spelt out so building the parser does not import argon2 (a test checks)
+ROLES = ("worker", "admin", "peer_mentor")
 
 
 def read_password(stdin: Optional[TextIO] = None) -> Optional[str]:
@@ -98,7 +100,8 @@ def register_cli(sub: "argparse._SubParsersAction") -> None:
     wadd = wsub.add_parser("add", help="create an account (password prompted or from stdin)")
     wadd.add_argument("email")
     wadd.add_argument("--org", required=True, help="the organisation's code")
-    wadd.add_argument("--role", choices=("worker", "admin"), default="worker")
+    wadd.add_argument("--role", choices=ROLES, default="worker",
+                      help="peer_mentor: sees only peer mentor chats")
     wadd.add_argument("--name", default=None, help="name shown to colleagues")
     wadd.set_defaults(func=cmd_worker_add)
 

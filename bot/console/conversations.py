@@ -1,10 +1,15 @@
 """One conversation (``/handoffs/{id}``): transcript, summary, reply, notes, tags, claim,
-assign, hand back, resolve, step in, export. Each POST checks the CSRF token and redirects."""
+assign, hand back, resolve, step in, export. Each POST checks the CSRF token and redirects.
+
+A peer mentor sees only peer chats (a youth workers' one is "not found", see ``handoff._mine``),
+reads only the peer chat itself (not the young person's earlier conversations with the bot or
+with youth workers), can pass it to the youth workers, and cannot step in or export."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Optional
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from bot import accounts, casework, contacts, handoff
@@ -12,16 +17,38 @@ from bot.accounts import SessionInfo
 from bot.console.web import check_csrf, current, render, see_other, state
 from bot.outbox import delivery_states
 from bot.privacy import mask
-from bot.transcript import transcript
+from bot.transcript import Transcript, transcript
 
 router = APIRouter(prefix="/handoffs")
 CHANNEL_NAMES = {"telegram": "Telegram", "sms": "SMS", "rest": "Local web chat"}
+KIND_NAMES = {"worker": "Youth worker", handoff.PEER_MENTOR: "Peer mentor"}
+
+
+def _peer(info: SessionInfo) -> bool:
+    return info.worker.role == handoff.PEER_MENTOR
+
+
+def _utc(value: Optional[datetime]) -> Optional[datetime]:
+    return value.replace(tzinfo=timezone.utc) if value and value.tzinfo is None else value
+
+
+def _only_this_chat(request: Request, h, tr: Transcript) -> Transcript:
+    """A peer mentor's view: this handoff's own messages, and the bot's turns between its request
+    and its close (the handoff notice); nothing from before or after, nor other handoffs'."""
+    own = set(handoff.message_ids(state(request).sessions, h.id))
+    start, end = _utc(h.created_at), _utc(h.closed_at)
+    keep = [t for t in tr.turns
+            if (t.message_id in own if t.message_id else
+                start <= t.at and (end is None or t.at <= end))]
+    return Transcript(keep, tr.summary, tr.warning)
 
 
 def _turns(request: Request, info: SessionInfo, h) -> dict:
     st = state(request)
     tr = transcript(st.sessions, st.tracker_db, h.sender_id, org_id=info.worker.org_id,
                     region=st.settings.country_code)
+    if _peer(info):
+        tr = _only_this_chat(request, h, tr)
     ids = [t.message_id for t in tr.turns if t.role == "worker" and t.message_id]
     return {"tr": tr, "delivery": delivery_states(st.sessions, ids)}
 
@@ -44,8 +71,10 @@ def view(request: Request, hid: int, info: SessionInfo = Depends(current)) -> HT
     ctx.update(h=h, channel=CHANNEL_NAMES.get(h.channel, h.channel),
                address=_address(request, h), notes=casework.notes(st.sessions, h.id, info.worker),
                tags=casework.tags(st.sessions, h.id), outcomes=handoff.OUTCOMES,
-               colleagues=[w for w in accounts.org_workers(st.sessions, info.worker.org_id)],
-               is_open=h.status in handoff.OPEN)
+               colleagues=[w for w in accounts.org_workers(st.sessions, info.worker.org_id)
+                           if h.kind in handoff.visible_kinds(w)],
+               is_open=h.status in handoff.OPEN, kind=KIND_NAMES.get(h.kind, h.kind),
+               peer=_peer(info))
     return render(request, "conversation.html", ctx)
 
 
@@ -141,11 +170,29 @@ def resolve(request: Request, hid: int, csrf_token: Optional[str] = Form(None),
     return _back(hid)
 
 
+@router.post("/{hid}/to-workers")
+def to_workers(request: Request, hid: int, csrf_token: Optional[str] = Form(None),
+               urgent: str = Form(""), info: SessionInfo = Depends(current)) -> Response:
+    """Pass a peer chat to the youth workers (urgent: first in their queue)."""
+    check_csrf(request, info, csrf_token)
+    st = state(request)
+    h = handoff.pass_to_workers(st.sessions, hid, info.worker, urgent=urgent == "yes")
+    casework.audit(st.sessions, info.worker, "assign", h.id,
+                   "to youth workers" + (", urgent" if urgent == "yes" else ""))
+    return see_other("/") if _peer(info) else _back(hid)
+
+
+def _no_peer_mentors(info: SessionInfo, what: str) -> None:
+    if _peer(info):
+        raise HTTPException(status_code=403, detail=f"Peer mentors cannot {what}.")
+
+
 @router.post("/{hid}/step-in")
 def step_in(request: Request, hid: int, csrf_token: Optional[str] = Form(None),
             info: SessionInfo = Depends(current)) -> Response:
     """Take over a closed conversation again (a new handoff, claimed by this worker)."""
     check_csrf(request, info, csrf_token)
+    _no_peer_mentors(info, "step in to a conversation")
     st = state(request)
     old = handoff.get_handoff(st.sessions, hid, info.worker)
     new = handoff.step_in(st.sessions, old.sender_id, info.worker)
@@ -154,6 +201,7 @@ def step_in(request: Request, hid: int, csrf_token: Optional[str] = Form(None),
 
 
 def _export(request: Request, hid: int, info: SessionInfo, kind: str) -> Response:
+    _no_peer_mentors(info, "export conversations")
     st = state(request)
     h = handoff.get_handoff(st.sessions, hid, info.worker)
     tr = transcript(st.sessions, st.tracker_db, h.sender_id, org_id=info.worker.org_id,

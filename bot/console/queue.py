@@ -1,5 +1,6 @@
 """The queue (``/``): open handoffs of the worker's organisation, urgent first, then by how long
-they have waited; refreshed every 10 s by ``static/console.js`` from ``/queue/rows``."""
+they have waited; refreshed every 10 s by ``static/console.js`` from ``/queue/rows``. A peer
+mentor's queue holds only peer chats; workers and admins see both kinds, labelled."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -9,14 +10,14 @@ from fastapi.responses import HTMLResponse
 
 from bot.accounts import SessionInfo
 from bot.console.web import current, render, state
-from bot.handoff import queue
+from bot.handoff import queue, visible_kinds
 
 
 router = APIRouter()
 
 
 def _rows(request: Request, info: SessionInfo) -> dict:
-    rows = queue(state(request).sessions, info.worker.org_id)
+    rows = queue(state(request).sessions, info.worker.org_id, visible_kinds(info.worker))
     now = datetime.now(timezone.utc)
     waits = {}
     for r in rows:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from actions.handoff import ActionFallback, ActionRequestHandoff
+from actions.handoff import (ActionConnectPeerMentor, ActionFallback, ActionOfferPeerMentor,
+                             ActionRequestHandoff)
 from actions.safety import ActionCrisisSupport
 from bot import handoff
+from bot.smstext import is_gsm, menu_text, number_buttons, segments
 from tests.actions.helpers import run, tracker
 
 
@@ -86,3 +88,78 @@ def test_sms_fallback_is_compact(navigator):
     _, msgs = run(ActionFallback(), trk)
     assert len(msgs[0]["buttons"]) == 4 and "own words" in msgs[0]["text"]
     assert handoff.active_handoff(navigator.sessions, "sms-1") is None
+
+
+# -- peer mentors ------------------------------------------------------------------------------
+def test_peer_mentor_offer_explains_and_asks(navigator):
+    _, msgs = run(ActionOfferPeerMentor(), tracker("can i talk to someone my age",
+                                                   "request_peer", sender="tg-peer"))
+    text = msgs[0]["text"]
+    assert "a bit older" in text and "been through similar things" in text
+    assert "trained and supervised by our youth workers" in text
+    assert "never see your phone number" in text
+    assert "not a crisis service" in text and "999" in text and "116 123" in text
+    assert msgs[0]["buttons"] == [{"title": "Yes, connect me", "payload": "/confirm_peer_mentor"},
+                                  {"title": "Not now", "payload": "/skip"}]
+    assert handoff.active_handoff(navigator.sessions, "tg-peer") is None  # only an offer
+
+
+@pytest.mark.parametrize("region, emergency", [("GB", "999"), ("US", "911"), ("SG", "995")])
+def test_peer_mentor_offer_by_sms_is_short(navigator, monkeypatch, region, emergency):
+    from dataclasses import replace
+    import actions.handoff as mod
+    from bot import settings as settings_mod
+
+    base = settings_mod.get_settings()
+    monkeypatch.setattr(mod, "get_settings", lambda: replace(base, region=region))
+    _, full = run(ActionOfferPeerMentor(), tracker("peer", "request_peer", sender="w-1"))
+    _, msgs = run(ActionOfferPeerMentor(), tracker("peer", "request_peer", sender="sms-1",
+                                                   channel="sms"))
+    text = msgs[0]["text"]
+    sent = text + "\n" + menu_text(number_buttons(msgs[0]["buttons"]))  # as the SMS channel does
+    assert is_gsm(sent) and segments(sent) <= 2, sent
+    assert emergency in text and "never see your number" in text and "crisis" in text
+    assert len(text) < len(full[0]["text"]) and msgs[0]["buttons"] == full[0]["buttons"]
+
+
+def test_connecting_opens_a_peer_mentor_handoff_with_the_notice(navigator, always_on_duty):
+    trk = tracker("/confirm_peer_mentor", "confirm_peer_mentor", sender="tg-peer",
+                  channel="telegram", slots={"needs": ["housing"]})
+    events, msgs = run(ActionConnectPeerMentor(), trk)
+    text = msgs[0]["text"]
+    assert "peer mentor" in text and "youth worker" not in text and "999" in text
+    assert "within 30 minutes" in text
+    h = handoff.active_handoff(navigator.sessions, "tg-peer")
+    assert (h.kind, h.reason, h.urgent, h.channel, h.needs) == \
+        ("peer_mentor", "peer", False, "telegram", "housing")
+    assert ("active_loop", None) in [(e["event"], e.get("name")) for e in events]
+    run(ActionConnectPeerMentor(), trk)  # twice: still one handoff
+    assert handoff.active_handoff(navigator.sessions, "tg-peer").id == h.id
+    # REST is not paused: a crisis after connecting goes to the youth workers, urgent
+    run(ActionCrisisSupport(), tracker("i want to die", "crisis", sender="tg-peer"))
+    now = handoff.active_handoff(navigator.sessions, "tg-peer")
+    assert (now.id, now.kind, now.urgent) == (h.id, "worker", True)
+
+
+def test_connecting_out_of_hours_and_with_a_youth_worker_already(navigator, monkeypatch):
+    from dataclasses import replace
+    import actions.handoff as mod
+    from bot import settings as settings_mod
+
+    base = settings_mod.get_settings()
+    monkeypatch.setattr(mod, "get_settings", lambda: replace(base, duty_hours="never"))
+    _, msgs = run(ActionConnectPeerMentor(), tracker("yes", "confirm_peer_mentor", sender="p-2"))
+    assert "peer mentors aren't on duty" in msgs[0]["text"] and "Samaritans" in msgs[0]["text"]
+    run(ActionRequestHandoff(), tracker("human please", "request_human", sender="w-2"))
+    _, msgs = run(ActionConnectPeerMentor(), tracker("yes", "confirm_peer_mentor", sender="w-2"))
+    assert "youth worker" in msgs[0]["text"] and "peer mentor" not in msgs[0]["text"]
+    assert handoff.active_handoff(navigator.sessions, "w-2").kind == "worker"
+
+
+def test_connecting_says_sorry_when_no_handoff_can_be_opened(navigator, monkeypatch):
+    def broken(*args, **kwargs):
+        raise handoff.HandoffError("could not open a handoff: try again")
+
+    monkeypatch.setattr(handoff, "request_handoff", broken)
+    _, msgs = run(ActionConnectPeerMentor(), tracker("yes", "confirm_peer_mentor", sender="p-3"))
+    assert "couldn't reach a peer mentor" in msgs[0]["text"] and "999" in msgs[0]["text"]

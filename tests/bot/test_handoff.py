@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select, update
 
-from bot import accounts, contacts, handoff
+from bot import accounts, casework, contacts, handoff
 from bot.duty import RESUME_MESSAGE
 from bot.handoff import HandoffError, HandoffNotFound
 from bot.handoff_models import Handoff, HandoffMessage, OutboxItem, Organisation
@@ -180,3 +180,123 @@ def test_forget_closes_open_handoff(sessions, orgs):
     handoff.request_handoff(sessions, "tg-a", "telegram", "request", org="leeds_hub")
     assert handoff.close_for_forget(sessions, "tg-a") == 1
     assert handoff.active_handoff(sessions, "tg-a") is None
+
+
+# -- peer mentors ------------------------------------------------------------------------------
+@pytest.fixture
+def peers(sessions, orgs):
+    """Two peer mentors of leeds_hub and one of another organisation."""
+    return {
+        "pat": accounts.add_worker(sessions, "pat@example.org", PASSWORD, "leeds_hub",
+                                   "peer_mentor"),
+        "kim": accounts.add_worker(sessions, "kim@example.org", PASSWORD, "leeds_hub",
+                                   "peer_mentor"),
+        "far": accounts.add_worker(sessions, "far@example.org", PASSWORD, "other",
+                                   "peer_mentor"),
+    }
+
+
+def _peer(sessions, sender="tg-p", reason="peer"):
+    return handoff.request_handoff(sessions, sender, "telegram", reason, org="leeds_hub",
+                                   kind="peer_mentor")
+
+
+def test_peer_mentor_role_and_kind_validation(sessions, orgs):
+    assert "peer_mentor" in accounts.ROLES
+    with pytest.raises(accounts.AccountError, match="role"):
+        accounts.add_worker(sessions, "q@example.org", PASSWORD, "leeds_hub", "mentor")
+    for kwargs, message in [({"reason": "peer", "kind": "friend"}, "kind"),
+                            ({"reason": "fallback", "kind": "peer_mentor"}, "request, peer"),
+                            ({"reason": "crisis", "kind": "peer_mentor"}, "request, peer"),
+                            ({"reason": "peer", "kind": "worker"}, "only for a peer mentor")]:
+        with pytest.raises(HandoffError, match=message):
+            handoff.request_handoff(sessions, "tg-v", "telegram", org="leeds_hub", **kwargs)
+    assert handoff.active_handoff(sessions, "tg-v") is None
+    h = _peer(sessions, "tg-r", reason="request")
+    assert (h.kind, h.reason, h.urgent) == ("peer_mentor", "request", False)
+    # an urgent request is never a peer chat, even when asked for as one
+    u = handoff.request_handoff(sessions, "tg-u", "telegram", "request", urgent=True,
+                                org="leeds_hub", kind="peer_mentor")
+    assert (u.kind, u.urgent) == ("worker", True)
+
+
+def test_peer_mentors_see_and_handle_only_peer_chats(sessions, orgs, peers):
+    pat, w1 = peers["pat"], orgs["w1"]
+    peer = _peer(sessions)
+    work = handoff.request_handoff(sessions, "tg-w", "telegram", "request", org="leeds_hub")
+    elsewhere = handoff.request_handoff(sessions, "tg-x", "telegram", "peer", org="other",
+                                        kind="peer_mentor")
+    assert handoff.visible_kinds(pat) == ("peer_mentor",)
+    assert handoff.visible_kinds(w1) == handoff.visible_kinds(orgs["admin"]) == handoff.KINDS
+    assert [r.handoff.id for r in handoff.queue(sessions, pat.org_id,
+                                                handoff.visible_kinds(pat))] == [peer.id]
+    assert {r.handoff.id for r in handoff.queue(sessions, w1.org_id)} == {peer.id, work.id}
+    for call in (lambda: handoff.get_handoff(sessions, work.id, pat),
+                 lambda: handoff.claim(sessions, work.id, pat),
+                 lambda: handoff.worker_reply(sessions, work.id, pat, "hi"),
+                 lambda: handoff.hand_back(sessions, work.id, pat),
+                 lambda: handoff.resolve(sessions, work.id, pat, "advice"),
+                 lambda: casework.add_note(sessions, work.id, pat, "note"),
+                 lambda: handoff.get_handoff(sessions, elsewhere.id, pat)):
+        with pytest.raises(HandoffNotFound):
+            call()
+    assert handoff.active_handoff(sessions, "tg-w").worker_id is None
+    msg = handoff.worker_reply(sessions, peer.id, pat, "Hi, I'm Pat, a peer mentor.")
+    assert msg.worker_id == pat.id and handoff.active_handoff(sessions, "tg-p").status == "active"
+    assert handoff.get_handoff(sessions, peer.id, w1).kind == "peer_mentor"  # workers see both
+    handoff.hand_back(sessions, peer.id, pat)
+    with pytest.raises(HandoffError, match="cannot step in"):
+        handoff.step_in(sessions, "tg-p", pat)
+    assert handoff.active_handoff(sessions, "tg-p") is None
+
+
+def test_crisis_turns_a_peer_chat_into_an_urgent_worker_handoff(sessions, orgs, peers):
+    pat = peers["pat"]
+    h = _peer(sessions)
+    handoff.claim(sessions, h.id, pat)
+    turn = handoff.record_user_message(sessions, "tg-p", "i want to kill myself")
+    assert turn.crisis and turn.handoff.id == h.id
+    now = handoff.active_handoff(sessions, "tg-p")
+    assert (now.kind, now.urgent, now.status, now.worker_id) == ("worker", True, "open", None)
+    with pytest.raises(HandoffNotFound):
+        handoff.get_handoff(sessions, h.id, pat)  # a peer mentor is not a crisis worker
+    assert handoff.queue(sessions, pat.org_id, handoff.visible_kinds(pat)) == []
+    assert handoff.queue(sessions, orgs["w1"].org_id)[0].handoff.id == h.id
+    # a crisis request on an open peer chat does the same
+    other = _peer(sessions, "tg-q")
+    again = handoff.request_handoff(sessions, "tg-q", "telegram", "crisis")
+    assert again.id == other.id and (again.kind, again.urgent) == ("worker", True)
+
+
+def test_a_worker_handoff_is_never_downgraded_to_a_peer_chat(sessions, orgs, peers):
+    w1 = orgs["w1"]
+    work = handoff.request_handoff(sessions, "tg-w", "telegram", "request", org="leeds_hub")
+    same = _peer(sessions, "tg-w")
+    assert same.id == work.id and same.kind == "worker"
+    assert handoff.active_handoff(sessions, "tg-w").kind == "worker"
+    # a request for a youth worker takes a peer chat up; a worker holding it keeps it
+    peer = _peer(sessions, "tg-p")
+    handoff.claim(sessions, peer.id, w1)
+    up = handoff.request_handoff(sessions, "tg-p", "telegram", "request")
+    assert (up.id, up.kind, up.urgent, up.worker_id) == (peer.id, "worker", False, w1.id)
+
+
+def test_assign_take_over_and_pass_to_workers_respect_roles(sessions, orgs, peers):
+    pat, kim, w1 = peers["pat"], peers["kim"], orgs["w1"]
+    work = handoff.request_handoff(sessions, "tg-w", "telegram", "request", org="leeds_hub")
+    with pytest.raises(HandoffError, match="peer mentor cannot"):
+        handoff.assign(sessions, work.id, w1, pat.id)
+    peer = _peer(sessions)
+    assert handoff.assign(sessions, peer.id, w1, pat.id).worker_id == pat.id
+    assert handoff.claim(sessions, peer.id, kim, take_over=True).worker_id == kim.id
+    handoff.claim(sessions, peer.id, w1, take_over=True)
+    with pytest.raises(HandoffError, match="youth worker has"):
+        handoff.claim(sessions, peer.id, pat, take_over=True)
+    handoff.assign(sessions, peer.id, w1, kim.id)
+    passed = handoff.pass_to_workers(sessions, peer.id, kim, urgent=True)
+    assert (passed.kind, passed.urgent, passed.status, passed.worker_id) == \
+        ("worker", True, "open", None)
+    with pytest.raises(HandoffNotFound):
+        handoff.pass_to_workers(sessions, peer.id, kim)
+    with pytest.raises(HandoffError, match="already with the youth workers"):
+        handoff.pass_to_workers(sessions, peer.id, w1)
