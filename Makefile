@@ -67,9 +67,10 @@ chromium:
 test: $(STAMP) chromium
 	$(BIN)/pytest -ra
 
-# Refresh docs/screenshots/ (queue and conversation view) from the browser test.
+# Refresh docs/screenshots/ (queue, conversation view, dashboard) from the browser tests.
 screenshots: $(STAMP) chromium
-	NAVIGATOR_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/console/test_browser.py
+	NAVIGATOR_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/console/test_browser.py \
+	  tests/console/test_dashboard_browser.py
 
 clean:
 	rm -rf $(VENV) var results models

@@ -5,6 +5,8 @@
     conversations.py  /handoffs/{id}  transcript, reply, notes, tags, claim, hand back, resolve
     history.py        /history     search past conversations
     admin.py          /admin/audit the audit log (admins)
+    moderation.py     /moderation  rating comments and peer tips to approve or reject
+    dashboard.py      /dashboard   charts of needs, outcomes, check-ins, unmet need, ratings
     chat.py           /chat/{sender_id}/messages  worker replies for the local web chat
 
 Security design: see web.py and README "Youth-worker console".
@@ -37,7 +39,8 @@ def create_console_app(settings: "Settings", sessions: "sessionmaker",
     from fastapi.responses import RedirectResponse
     from fastapi.staticfiles import StaticFiles
 
-    from bot.console import admin, auth, chat, conversations, history, queue
+    from bot.console import (admin, auth, chat, conversations, dashboard, history,
+                             moderation, queue)
     from bot.console.web import (HERE, SECURITY_HEADERS, ConsoleState, LoginRequired,
                                  make_templates, render)
     from bot.handoff import HandoffError, HandoffNotFound
@@ -91,6 +94,6 @@ def create_console_app(settings: "Settings", sessions: "sessionmaker",
                       422)
 
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    for module in (auth, queue, conversations, history, admin, chat):
+    for module in (auth, queue, conversations, history, admin, chat, moderation, dashboard):
         app.include_router(module.router)
     return app
