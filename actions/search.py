@@ -17,7 +17,7 @@ from bot import consent
 from bot.navigator import get_navigator
 from bot.needs import detect_needs
 from bot.parsing import parse_age, pick_result
-from bot import render
+from bot import render, reviews, searchlog
 from bot.render import need_phrase
 
 logger = logging.getLogger(__name__)
@@ -175,8 +175,28 @@ class ActionSearchServices(Action):
         return show_results(dispatcher, tracker)
 
 
-def show_results(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
-    """Run the search for the tracker's needs and present it; returns slot events."""
+def _ratings(nav, results, sms: bool) -> Dict[str, str]:
+    """Rating labels ("4.2★ from 12 young people") of the results that have enough ratings."""
+    try:
+        found = reviews.summaries(nav.sessions, [r.id for r in results])
+    except Exception as exc:  # ratings are extra: a search still works without them
+        logger.error("ratings not read: %s", type(exc).__name__)
+        return {}
+    return {sid: summary.label(sms=sms) for sid, summary in found.items()}
+
+
+def _log_search(nav, need: str, place: Optional[str], found: int) -> None:
+    """Anonymous search log for unmet need (no sender, no text); never fails the search."""
+    try:
+        searchlog.record(nav.sessions, need, searchlog.area_label(place), found)
+    except Exception as exc:
+        logger.error("search not logged: %s", type(exc).__name__)
+
+
+def show_results(dispatcher: CollectingDispatcher, tracker: Tracker,
+                 exclude: Optional[str] = None) -> List[Dict[Text, Any]]:
+    """Run the search for the tracker's needs and present it (leaving out ``exclude``, a
+    service that already turned them away); returns slot events."""
     nav = get_navigator()
     needs = list(tracker.get_slot("needs") or [])
     primary = tracker.get_slot("current_need") or (needs[0] if needs else None)
@@ -188,10 +208,11 @@ def show_results(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dic
     if age is not None and age < consent.CHILD_AGE:
         return []  # under 13: signposted already, no directory list
     place = place_label(tracker)
-    page = nav.search([primary], lat, lon, age)
+    page = _without(nav.search([primary], lat, lon, age), exclude)
+    _log_search(nav, primary, place, page.total)
     note = ""
     if not page.results and lat is not None:
-        page = _wider(nav, primary, lat, lon, age)
+        page = _without(_wider(nav, primary, lat, lon, age), exclude)
         note = "I couldn't find anything close by, so these are further away. "
     if not page.results:
         dispatcher.utter_message(
@@ -202,7 +223,8 @@ def show_results(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dic
         return [SlotSet("result_ids", []), SlotSet("result_offset", 0.0)]
     sms = on_sms(tracker)
     results_text = render.results_text_sms if sms else render.results_text
-    text = note + results_text(primary, page.results, 0, page.total, place, page.more)
+    text = note + results_text(primary, page.results, 0, page.total, place, page.more,
+                               ratings=_ratings(nav, page.results, sms))
     buttons = detail_buttons(len(page.results))
     if page.total > len(page.results) or page.more:
         buttons.append(button("Show more", "/request_more"))
@@ -215,6 +237,16 @@ def show_results(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dic
                                      buttons=[button(f"More {need_phrase(other)} help",
                                                      f"/need_{other}")])
     return [SlotSet("result_ids", [r.id for r in page.results]), SlotSet("result_offset", 0.0)]
+
+
+def _without(page, service_id: Optional[str]):
+    """The page without one service (after a check-in said it turned them away)."""
+    from dataclasses import replace
+
+    if not service_id or not any(r.id == service_id for r in page.results):
+        return page
+    return replace(page, results=[r for r in page.results if r.id != service_id],
+                   total=max(page.total - 1, 0))
 
 
 def _wider(nav, need: str, lat: float, lon: float, age: Optional[int]):
@@ -249,8 +281,10 @@ class ActionMoreResults(Action):
                 buttons=detail_buttons(min(len(shown), 3)))
             return []
         results_text = render.results_text_sms if on_sms(tracker) else render.results_text
+        nav = get_navigator()
+        ratings = _ratings(nav, page.results, on_sms(tracker))
         text = results_text(need, page.results, len(shown), page.total, place_label(tracker),
-                            page.more)
+                            page.more, ratings=ratings)
         buttons = detail_buttons(len(page.results), start=len(shown))
         if page.total > len(shown) + len(page.results) or page.more:
             buttons.append(button("Show more", "/request_more"))
@@ -268,18 +302,20 @@ class ActionServiceDetail(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[Text, Any]]:
         entity = next(tracker.get_latest_entity_values("result_number"), None)
-        show_detail(dispatcher, tracker, latest_text(tracker), entity)
-        return [SlotSet("result_number", None)]
+        shown = show_detail(dispatcher, tracker, latest_text(tracker), entity)
+        return [SlotSet("result_number", None)] + (
+            [SlotSet("last_detail", shown)] if shown else [])
 
 
 def show_detail(dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
-                entity: Optional[str] = None) -> None:
-    """Present the result the user picked (by number, ordinal or name) in full."""
+                entity: Optional[str] = None) -> Optional[str]:
+    """Present the result the user picked (by number, ordinal or name) in full, with what other
+    young people say about it; returns its service id (None if nothing was picked)."""
     ids = list(tracker.get_slot("result_ids") or [])
     if not ids:
         dispatcher.utter_message(text="I haven't shown you any services yet. "
                                       "What do you need help with?", buttons=MENU)
-        return
+        return None
     nav = get_navigator()
     lat, lon = slot_point(tracker)
     services = [nav.service(sid, lat, lon) for sid in ids]
@@ -289,9 +325,27 @@ def show_detail(dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
         listing = "\n".join(f"{i + 1}. {n}" for i, n in enumerate(names) if n)
         dispatcher.utter_message(text=f"Which one do you mean?\n{listing}",
                                  buttons=detail_buttons(len(ids)))
-        return
-    detail = render.detail_text_sms if on_sms(tracker) else render.detail_text
-    dispatcher.utter_message(text=detail(services[index]))
+        return None
+    sms = on_sms(tracker)
+    detail = render.detail_text_sms if sms else render.detail_text
+    text = detail(services[index]) + peer_voice(nav, services[index].id, sms)
+    dispatcher.utter_message(text=text, buttons=[button(
+        "I'll try this one", f'/choose_service{{"result_number":"{index + 1}"}}')])
+    return services[index].id
+
+
+def peer_voice(nav, service_id: str, sms: bool) -> str:
+    """The rating and approved comments and tips of other young people, as extra lines."""
+    try:
+        summary = reviews.summary(nav.sessions, service_id)
+        said = [] if sms else reviews.approved_comments(nav.sessions, service_id, limit=2)
+        tips = reviews.approved_tips(nav.sessions, service_id, limit=1 if sms else 2)
+    except Exception as exc:
+        logger.error("reviews not read: %s", type(exc).__name__)
+        return ""
+    lines = [summary.label(sms=sms)] if summary else []
+    lines += [f'"{c}"' for c in said] + [f"Tip: {t}" for t in tips]
+    return ("\n" if sms else "\n\n") + "\n".join(lines) if lines else ""
 
 
 class ActionUpdateSearch(Action):
@@ -305,8 +359,8 @@ class ActionUpdateSearch(Action):
         text = latest_text(tracker)
         shown = tracker.get_slot("result_ids") or []
         if text.strip().isdigit() and 1 <= int(text.strip()) <= len(shown):
-            show_detail(dispatcher, tracker, text)  # "2" right after a list means result 2
-            return []
+            shown = show_detail(dispatcher, tracker, text)  # "2" after a list: result 2
+            return [SlotSet("last_detail", shown)] if shown else []
         events: List[Dict[Text, Any]] = []
         point = _metadata_point(tracker)
         place = None if point else get_navigator().resolve_place(text, whole_message=True)

@@ -101,18 +101,6 @@ class Outcome:
     framework_version: str
 
 
-@dataclass(frozen=True)
-class DueCheckin:
-    """A referral whose check-in ("how did it go?") is due."""
-
-    step_id: int
-    sender_id: str
-    need: str
-    service_id: Optional[str]
-    text: str
-    checkin_at: datetime
-
-
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -280,24 +268,6 @@ def plan(sessions: sessionmaker, sender_id: str) -> Plan:
         by_goal[row.goal_id].append(_step(row, needs[row.goal_id]))
     return Plan(tuple(Goal(g.id, g.need, g.title, g.status, tuple(by_goal[g.id]))
                       for g in goals))
-
-
-def due_checkins(sessions: sessionmaker, now: Optional[datetime] = None,
-                 limit: int = 500) -> List[DueCheckin]:
-    """Referrals (not dropped) whose check-in time has passed and with no outcome yet."""
-    now = _aware(now) or _now()
-    logged = select(ReferralOutcome.id).where(ReferralOutcome.step_id == PathwayStep.id)
-    with sessions() as s:
-        rows = s.execute(select(PathwayStep, PathwayGoal.need)
-                         .join(PathwayGoal, PathwayGoal.id == PathwayStep.goal_id)
-                         .where(PathwayStep.kind == "referral",
-                                PathwayStep.checkin_at.isnot(None),
-                                PathwayStep.checkin_at <= now,
-                                PathwayStep.status != "dropped",
-                                ~logged.exists())
-                         .order_by(PathwayStep.checkin_at, PathwayStep.id).limit(limit)).all()
-    return [DueCheckin(r.id, r.sender_id, need, r.service_id, r.text, _aware(r.checkin_at))
-            for r, need in rows]
 
 
 def export(sessions: sessionmaker, sender_id: str) -> Dict[str, Any]:

@@ -1,7 +1,7 @@
 """Plain-text rendering of directory results for chat (channel-neutral, SMS-friendly)."""
 from __future__ import annotations
 
-from typing import List, Optional, Sequence
+from typing import List, Mapping, Optional, Sequence
 
 from bot.directory.search import ServiceResult
 from bot.needs import label
@@ -51,20 +51,24 @@ def contact_line(r: ServiceResult) -> str:
     return " | ".join(parts) or "No contact details listed"
 
 
-def result_block(n: int, r: ServiceResult) -> str:
-    """Numbered summary of one result: name, one-liner, contact, distance, open now."""
+def result_block(n: int, r: ServiceResult, rating: str = "") -> str:
+    """Numbered summary of one result: name, one-liner, contact, distance, open now, and the
+    young people's rating where there is one ("4.2★ from 12 young people")."""
     facts = [f for f in (_distance(r.distance_km), r.status.describe()) if f]
-    lines = [f"{n}. {r.name}", r.description, contact_line(r), " - ".join(facts)]
+    lines = [f"{n}. {r.name}", rating, r.description, contact_line(r), " - ".join(facts)]
     return "\n".join(line for line in lines if line)
 
 
 def results_text(need: str, results: Sequence[ServiceResult], start: int, total: int,
-                 place: Optional[str], more: bool = False) -> str:
+                 place: Optional[str], more: bool = False,
+                 ratings: Optional[Mapping[str, str]] = None) -> str:
     """Header plus numbered results for one need."""
     where = f" near {place}" if place else ""
     head = f"Here's {need_phrase(need)} help{where}:" if start == 0 else \
         f"More {need_phrase(need)} help{where}:"
-    body = "\n\n".join(result_block(start + i + 1, r) for i, r in enumerate(results))
+    ratings = ratings or {}
+    body = "\n\n".join(result_block(start + i + 1, r, ratings.get(r.id, ""))
+                       for i, r in enumerate(results))
     shown = start + len(results)
     tail = f"\n\nShowing {shown} of {total}{'+' if more else ''}." if total > shown or more else ""
     return f"{head}\n\n{body}{tail}"
@@ -123,24 +127,28 @@ def _short_status(r: ServiceResult) -> str:
     return "" if text == "Opening hours not listed" else text.replace("Closed now - ", "Closed, ")
 
 
-def compact_block(n: int, r: ServiceResult) -> str:
-    """One result in about one SMS segment: number, name, phone, street and postcode, open."""
+def compact_block(n: int, r: ServiceResult, rating: str = "") -> str:
+    """One result in about one SMS segment: number, name, phone, street and postcode, open,
+    and the rating where there is one ("4.2/5")."""
     miles = r.distance_km * 0.621371 if r.distance_km is not None else None
-    facts = [_short_status(r), f"{miles:.1f}mi" if miles is not None else ""]
+    facts = [_short_status(r), f"{miles:.1f}mi" if miles is not None else "", rating]
     lines = [f"{n}. {r.name}", r.phone or (None if r.address else r.website or r.email),
              short_address(r.address), ", ".join(f for f in facts if f)]
     return "\n".join(line for line in lines if line)
 
 
 def results_text_sms(need: str, results: Sequence[ServiceResult], start: int, total: int,
-                     place: Optional[str], more: bool = False) -> str:
+                     place: Optional[str], more: bool = False,
+                     ratings: Optional[Mapping[str, str]] = None) -> str:
     """Compact header and results for SMS (blank line between results: one segment each)."""
     where = f" near {place}" if place else ""
     head = f"{need_phrase(need).capitalize()} help{where}:" if start == 0 else \
         f"More {need_phrase(need)} help{where}:"
     shown = start + len(results)
     tail = f"\n{shown} of {total}{'+' if more else ''}" if total > shown or more else ""
-    blocks = [compact_block(start + i + 1, r) for i, r in enumerate(results)]
+    ratings = ratings or {}
+    blocks = [compact_block(start + i + 1, r, ratings.get(r.id, ""))
+              for i, r in enumerate(results)]
     return f"{head}\n" + "\n\n".join(blocks) + tail
 
 

@@ -67,6 +67,8 @@ class Settings:
     turn_timeout_s: int = 9  # a channel answers with a safe reply after this long
     retention_days: int = 365  # conversations inactive this long are forgotten (bot/retention.py)
     purge_interval_hours: int = 24  # `navigator serve` purges this often; 0: never by itself
+    checkin_days: int = 3  # days after choosing a service that the bot asks how it went
+    checkin_hours: str = "Mon-Sun 10:00-20:00"  # when check-ins may be sent (local time)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -138,6 +140,8 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         turn_timeout_s=_int(env, "NAVIGATOR_TURN_TIMEOUT_S", 9, 1, 300),
         retention_days=_int(env, "NAVIGATOR_RETENTION_DAYS", 365, 1, 3650),
         purge_interval_hours=_int(env, "NAVIGATOR_PURGE_INTERVAL_HOURS", 24, 0, 24 * 365),
+        checkin_days=_int(env, "NAVIGATOR_CHECKIN_DAYS", 3, 1, 60),
+        checkin_hours=_hours(env, "NAVIGATOR_CHECKIN_HOURS", "Mon-Sun 10:00-20:00"),
     )
 
 
@@ -162,13 +166,17 @@ def _word(env: Mapping[str, str], name: str, default: str, extra: str = "") -> s
 
 
 def _duty_hours(env: Mapping[str, str]) -> str:
+    return _hours(env, "NAVIGATOR_DUTY_HOURS", "Mon-Fri 09:00-17:00")
+
+
+def _hours(env: Mapping[str, str], name: str, default: str) -> str:
     from bot.duty import DutyHoursError, parse_duty_hours
 
-    value = env.get("NAVIGATOR_DUTY_HOURS", "Mon-Fri 09:00-17:00")
+    value = env.get(name, default)
     try:
         parse_duty_hours(value)
     except DutyHoursError as exc:
-        raise SettingsError(f"NAVIGATOR_DUTY_HOURS: {exc}") from exc
+        raise SettingsError(f"{name}: {exc}") from exc
     return value
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import sessionmaker
 from bot import consent, forget, mydata
 from bot.safety import assess
 from bot.settings import get_settings
+from connectors import reminders
 from connectors.common import bot_or_worker, forget_tracker, in_thread, tracker_events
 
 logger = logging.getLogger(__name__)
@@ -86,15 +87,23 @@ async def deliver(message: Any, on_new_message: Callable[[Any], Awaitable[Any]],
 async def _onward(message: Any, on_new_message: Callable[[Any], Awaitable[Any]],
                   sessions: sessionmaker, pause_for_worker: bool) -> bool:
     if pause_for_worker:
-        return await bot_or_worker(message, on_new_message, sessions)
-    await on_new_message(message)
-    return True
+        turned = await bot_or_worker(message, on_new_message, sessions)
+    else:
+        await on_new_message(message)
+        turned = True
+    if turned:  # a check-in this turn scheduled must later reach the channel on its own
+        try:
+            await reminders.rebind(message.sender_id, _channel(message))
+        except Exception as exc:
+            logger.error("check-in reminders not rebound: %s", type(exc).__name__)
+    return turned
 
 
 async def child(sessions: sessionmaker, app: Any, sender: str, channel: str) -> None:
     """Under 13: forget what was stored so far and keep only the flag."""
     await in_thread(forget.forget_app_data, sessions, sender)
     await forget_tracker(app, sender)
+    await reminders.cancel(sender)
     await in_thread(consent.set_child, sessions, sender, channel, True)
     logger.info("a conversation moved to under-13 minimal mode")
 
@@ -104,6 +113,7 @@ async def forget_now(sessions: sessionmaker, app: Any, message: Any, channel: st
     sender, out = message.sender_id, message.output_channel
     await in_thread(forget.forget_app_data, sessions, sender)
     await forget_tracker(app, sender)
+    await reminders.cancel(sender)
     goodbye = getattr(out, "send_goodbye", None)
     if goodbye is not None:  # SMS: untracked, so no delivery report brings the id back
         await goodbye(sender, consent.forgotten(channel))

@@ -9,6 +9,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint
 
+from connectors import reminders
 from connectors.common import ChannelState
 from connectors.gate import deliver
 from connectors.resilience import (apply_action_timeout, cache_action_response_schema,
@@ -39,6 +40,7 @@ class ResilientRestInput(ChannelState, RestInput):
                                  pause_for_worker=False)
 
         hook = super().blueprint(guarded(gated))
+        reminders.install(hook, lambda: self.sessions)
 
         @hook.listener("after_server_start")
         async def fail_closed(app: Any, _loop: Any) -> None:

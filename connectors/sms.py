@@ -40,6 +40,7 @@ from bot.privacy import Keys
 from bot.safety import assess, region_help
 from bot.settings import get_settings
 from bot.smstext import keyword, menu_choice, menu_text, number_buttons, pack_sms
+from connectors import reminders
 from connectors.common import ChannelState, drain, in_thread, spawn
 from connectors.gate import deliver
 
@@ -263,6 +264,8 @@ class SMSInput(ChannelState, InputChannel):
     # -- the webhooks -------------------------------------------------------------------------
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("sms_webhook", __name__)
+        reminders.register(CHANNEL, lambda sender: SMSOutput(self))
+        reminders.install(bp, lambda: self.sessions)
 
         @bp.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

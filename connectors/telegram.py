@@ -27,6 +27,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot import contacts
 from bot.privacy import Keys
 from bot.safety import assess
+from connectors import reminders
 from connectors.common import ChannelState, in_thread, redact_in_logs, spawn
 from connectors.gate import deliver
 from connectors.telegram_admin import DEFAULT_BASE_URL, SECRET_HEADER
@@ -91,6 +92,8 @@ class TelegramInput(ChannelState, InputChannel):
     # -- HTTP -----------------------------------------------------------------------------
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         hook = Blueprint("telegram_webhook", __name__)
+        reminders.register(self.name(), lambda sender: self.get_output_channel(None, sender))
+        reminders.install(hook, lambda: self.sessions)
 
         @hook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

@@ -53,7 +53,8 @@ def navigator(sample_sessions, monkeypatch, db_url):
     settings = load_settings({"DATABASE_URL": db_url})
     nav = nav_mod.Navigator(settings, sample_sessions)
     monkeypatch.setattr(nav_mod, "get_navigator", lambda: nav)
-    for mod in ("actions.search", "actions.safety", "actions.handoff"):
+    for mod in ("actions.search", "actions.safety", "actions.handoff", "actions.pathway",
+                "actions.checkin", "actions.feedback"):
         module = __import__(mod, fromlist=["get_navigator"])
         monkeypatch.setattr(module, "get_navigator", lambda: nav)
     return nav

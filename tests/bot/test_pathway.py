@@ -148,7 +148,8 @@ def test_empty_plan_text(sessions):
         assert "don't have a plan" in pathway.plan_text(pathway.plan(sessions, ME), channel)
 
 
-def test_due_checkins(sessions):
+def test_pending_check_ins(sessions):
+    from bot import checkin
     a = pathway.add_referral(sessions, ME, "housing", "svc-a", "Nightstop", timedelta(days=3),
                              now=T0)
     b = pathway.add_referral(sessions, YOU, "food", "svc-b", "Food Bank", timedelta(days=2),
@@ -156,14 +157,11 @@ def test_due_checkins(sessions):
     c = pathway.add_referral(sessions, ME, "work", "svc-c", "Jobs Hub", timedelta(days=3),
                              now=T0)
     pathway.add_step(sessions, ME, "work", "write my CV", due_at=T0)  # not a referral
-    assert pathway.due_checkins(sessions, T0 + timedelta(days=1)) == []
-    due = pathway.due_checkins(sessions, T0 + timedelta(days=2, hours=1))
-    assert [(d.step_id, d.sender_id, d.need, d.service_id) for d in due] == [
-        (b.id, YOU, "food", "svc-b")]
-    assert due[0].checkin_at == T0 + timedelta(days=2)
-    later = T0 + timedelta(days=4)
-    assert [d.step_id for d in pathway.due_checkins(sessions, later)] == [b.id, a.id, c.id]
+    pending = checkin.pending(sessions)
+    assert [(p.step_id, p.sender_id, p.need, p.service_id) for p in pending] == [
+        (b.id, YOU, "food", "svc-b"), (a.id, ME, "housing", "svc-a"),
+        (c.id, ME, "work", "svc-c")]
+    assert pending[0].checkin_at == T0 + timedelta(days=2)
     pathway.record_outcome(sessions, YOU, b.id, "still_waiting")  # answered: not asked again
     pathway.set_status(sessions, c.id, ME, "dropped")  # dropped: not asked
-    assert [d.step_id for d in pathway.due_checkins(sessions, later)] == [a.id]
-    assert pathway.due_checkins(sessions, later.replace(tzinfo=None)) != []  # naive = UTC
+    assert [p.step_id for p in checkin.pending(sessions)] == [a.id]
