@@ -134,16 +134,19 @@ def privacy_text(channel: str, retention_days: int = 365) -> str:
     """What is kept, who sees it, for how long, and the person's choices, in plain words."""
     address = {"sms": "your number", "telegram": "your Telegram chat id"}.get(channel)
     if channel == "sms":
-        return (f"We keep: your messages, what you're looking for, your area and age, and your "
-                f"number (locked) to reply. Youth workers may read the chat to help you; no one "
+        return (f"We keep: your messages, what you're looking for, your area, age, plan and "
+                f"ratings, and your number (locked) to reply. Youth workers may read the chat to help you; no one "
                 f"else. Deleted after {_months(retention_days)} without use. MYDATA: get a "
                 f"copy. FORGET: delete it all.")
-    kept = "your messages to me, what you're looking for, your area and your age"
+    kept = ("your messages to me, what you're looking for, your area and your age, your plan, "
+            "and any ratings or tips you leave")
     if address:
         kept += f", and {address}, stored locked, only so I can reply"
     return (f"What I keep: {kept}.\n"
             f"Who sees it: youth workers at the service may read the chat to help you. Nobody "
-            f"else. The open data we share is only counts, never names, numbers or messages.\n"
+            f"else. Ratings, comments and tips are shown to others without your name, comments "
+            f"and tips only after a youth worker checks them. The open data we share is only "
+            f"counts, never names, numbers or messages.\n"
             f"How long: everything is deleted after {_months(retention_days)} without use.\n"
             f"Your choices: {word(channel, EXPORT)} sends you a copy of what I keep; "
             f"{word(channel, FORGET)} deletes it all, any time.")
