@@ -18,7 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import SKIPPED, button, latest_intent, latest_text, on_sms
-from actions.pathway import first_allowed, reminder
+from actions.pathway import day_label, first_allowed, reminder
 from bot import checkin, contacts, handoff, outcomes, pathway
 from bot.navigator import get_navigator
 from bot.render import need_phrase
@@ -189,9 +189,19 @@ class ActionCheckinDone(Action):
                                           "plan.")
         elif code == "reached":
             dispatcher.utter_message(text="Good, you got through. I hope they can help.")
-        elif code == "still_waiting":
-            dispatcher.utter_message(text="Waiting is hard. If you don't hear back, you could "
-                                          "try another service: just ask me.")
+        elif code == checkin.WAITING:
+            again = await asyncio.to_thread(
+                checkin.ask_again, nav.sessions, sender, item.step_id,
+                timedelta(days=nav.settings.checkin_days))
+            if again is not None:
+                when = first_allowed(again)
+                events.append(reminder(item.reminder_name, item.step_id, when))
+                dispatcher.utter_message(text=f"Waiting is hard. I'll check in again on "
+                                              f"{day_label(when)}. If you don't hear back, I can "
+                                              f"find you another service: just ask.")
+            else:
+                dispatcher.utter_message(text="Waiting is hard. If you don't hear back, I can "
+                                              "find you another service: just ask.")
         else:
             dispatcher.utter_message(text="That's OK. It's still in your plan if you want to "
                                           "try later, or I can look for something else.",

@@ -48,7 +48,8 @@ def _tz() -> ZoneInfo:
     return ZoneInfo(get_navigator().settings.timezone)
 
 
-def _day(when: datetime) -> str:
+def day_label(when: datetime) -> str:
+    """"Thursday 3 December" in the local time zone."""
     local = when.astimezone(_tz())
     return f"{local:%A} {local.day} {local:%B}"
 
@@ -110,11 +111,11 @@ async def choose(dispatcher: CollectingDispatcher, tracker: Tracker,
                                    need, service_id, service.name, after)
     when = first_allowed(step.checkin_at or datetime.now(timezone.utc) + after)
     if on_sms(tracker):
-        text = f"Added to your plan: {step.text}. I'll check how it went on {_day(when)}. " \
+        text = f"Added to your plan: {step.text}. I'll check how it went on {day_label(when)}. " \
                f"Text PLAN to see your plan."
     else:
         text = (f"Good choice. I've added \"{step.text}\" to your plan. I'll check in on "
-                f"{_day(when)} to see how it went. Say \"my plan\" any time to see it.")
+                f"{day_label(when)} to see how it went. Say \"my plan\" any time to see it.")
     dispatcher.utter_message(text=text, buttons=[button("My plan", "/my_plan")])
     return [SlotSet("last_detail", service_id),
             reminder(f"{checkin.REMINDER_PREFIX}{step.id}", step.id, when)]

@@ -27,6 +27,8 @@ from bot.pathway_models import PathwayGoal, PathwayStep, ReferralOutcome
 logger = logging.getLogger(__name__)
 
 REMINDER_PREFIX = "checkin_"
+WAITING = "still_waiting"  # the one answer that keeps a check-in open: asked again later
+MAX_WAITS = 2  # after "still waiting", asked again at most this often
 EXTERNAL_INTENT = "EXTERNAL_checkin"
 _STEP_MINUTES = 15
 _HORIZON = timedelta(days=8)
@@ -156,9 +158,11 @@ def _aware(ts: Optional[datetime]) -> Optional[datetime]:
 
 def pending(sessions: sessionmaker, sender_id: Optional[str] = None,
             include_asked: bool = False, limit: int = 10000) -> List[Pending]:
-    """Referrals still to do with a check-in time and no outcome, oldest check-in first:
-    of one sender, or (``sender_id`` None) everyone's, for re-arming reminders on start."""
-    logged = select(ReferralOutcome.id).where(ReferralOutcome.step_id == PathwayStep.id)
+    """Referrals still to do with a check-in time and no outcome but "still waiting", oldest
+    check-in first: of one sender, or (``sender_id`` None) everyone's, for re-arming reminders
+    on start."""
+    logged = select(ReferralOutcome.id).where(ReferralOutcome.step_id == PathwayStep.id,
+                                              ReferralOutcome.code != WAITING)
     query = (select(PathwayStep, PathwayGoal.need)
              .join(PathwayGoal, PathwayGoal.id == PathwayStep.goal_id)
              .where(PathwayStep.kind == "referral", PathwayStep.status == "todo",
@@ -193,6 +197,25 @@ def mark_asked(sessions: sessionmaker, sender_id: str, step_id: int,
             return False
         row.checkin_asked_at = now or datetime.now(timezone.utc)
     return True
+
+
+def ask_again(sessions: sessionmaker, sender_id: str, step_id: int, after: timedelta,
+              now: Optional[datetime] = None) -> Optional[datetime]:
+    """After "still waiting": the referral's next check-in time, or None once it has been
+    "still waiting" more than :data:`MAX_WAITS` times (or it is not the sender's)."""
+    now = now or datetime.now(timezone.utc)
+    with sessions() as s, s.begin():
+        row = s.execute(select(PathwayStep).where(PathwayStep.id == step_id,
+                                                  PathwayStep.sender_id == sender_id)).scalar()
+        if row is None:
+            return None
+        waits = len(s.execute(select(ReferralOutcome.id).where(
+            ReferralOutcome.step_id == step_id, ReferralOutcome.code == WAITING)).all())
+        if waits > MAX_WAITS:
+            row.checkin_at = None
+            return None
+        row.checkin_at, row.checkin_asked_at = now + after, None
+        return row.checkin_at
 
 
 def senders_with_pending(sessions: sessionmaker) -> Dict[str, List[Pending]]:

@@ -209,3 +209,16 @@ def test_session_start_repeats_pending_reminders_and_carries_slots(nav):
     checkin.mark_asked(nav.sessions, SENDER, step.id)
     events, _ = run(ActionSessionStart(), trk)
     assert not _reminders(events)
+
+
+def test_still_waiting_schedules_one_more_check_in(nav):
+    step = _step(nav)
+    checkin.mark_asked(nav.sessions, SENDER, step.id)
+    trk = tracker("still waiting", "inform", sender=SENDER, slots={
+        "checkin_step": float(step.id), "checkin_answer": "still_waiting"})
+    events, msgs = run(ActionCheckinDone(), trk)
+    [rem] = _reminders(events)
+    assert rem["name"] == f"checkin_{step.id}" and "check in again" in msgs[0]["text"]
+    assert datetime.fromisoformat(rem["date_time"]) > datetime.now(timezone.utc) + \
+        timedelta(days=2)
+    assert not any(e.get("name") == "rating_form" for e in events)

@@ -74,3 +74,22 @@ def test_pending_check_ins_are_asked_once_and_close_with_an_outcome(sample_sessi
     assert set(checkin.senders_with_pending(s)) == {"sender-b"}
     pathway.record_outcome(s, "sender-a", a.id, "turned_away", "full")
     assert checkin.pending_step(s, "sender-a", a.id) is None
+
+
+def test_still_waiting_is_asked_again_twice_at_most(sample_sessions):
+    s = sample_sessions
+    now = datetime.now(timezone.utc)
+    step = pathway.add_referral(s, "sender-w", "housing", "svc-1", "Nightstop",
+                                timedelta(days=3), now=now)
+    assert checkin.ask_again(s, "sender-x", step.id, timedelta(days=3)) is None  # not theirs
+    for round_ in range(checkin.MAX_WAITS):
+        checkin.mark_asked(s, "sender-w", step.id)
+        pathway.record_outcome(s, "sender-w", step.id, "still_waiting")
+        again = checkin.ask_again(s, "sender-w", step.id, timedelta(days=3), now=now)
+        assert again == now + timedelta(days=3)
+        item = checkin.pending_step(s, "sender-w", step.id, include_asked=False)
+        assert item is not None and item.checkin_at == again  # open again, not asked yet
+    checkin.mark_asked(s, "sender-w", step.id)
+    pathway.record_outcome(s, "sender-w", step.id, "still_waiting")
+    assert checkin.ask_again(s, "sender-w", step.id, timedelta(days=3)) is None
+    assert checkin.pending_step(s, "sender-w", step.id) is None  # no more check-ins
