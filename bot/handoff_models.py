@@ -30,7 +30,7 @@ class Organisation(Base):
 
 
 class Worker(Base):
-    """A youth worker's console account (argon2id password hash; role ``worker`` or ``admin``)."""
+    """A console account (argon2id password hash; role ``worker``, ``admin`` or ``peer_mentor``)."""
 
     __tablename__ = "worker"
     id = Column(Integer, primary_key=True, autoincrement=True)
