@@ -2,15 +2,26 @@
 
 Starts one action server and N Rasa replicas (`navigator serve --only rasa`) over fresh
 PostgreSQL databases (tracker store and app DB) with the Redis lock store, as in
-tests/infra/cluster.py, then drives C concurrent virtual users over the REST channel. Each user
-runs whole conversations (SCRIPT) with a fresh sender id; every turn goes to the next replica
-(a load balancer without sticky sessions, the hardest case for locking). A turn is an error
-when the HTTP call fails or the reply is the safe "having trouble" reply.
+tests/infra/cluster.py, then drives C concurrent virtual users over each channel asked for:
+
+* ``rest``: ``POST /webhooks/rest/webhook``; the turn is the HTTP call (the replies come back in
+  its body);
+* ``telegram``: a real Update JSON with the ``X-Telegram-Bot-Api-Secret-Token`` header; the replies
+  go to a fake Bot API (``sendMessage``);
+* ``sms``: a form signed as Twilio signs it (``X-Twilio-Signature`` over ``SMS_PUBLIC_URL`` and
+  the parameters); the replies go to a fake Twilio REST API (``Messages.json``).
+
+Each user runs whole conversations (SCRIPT) with a fresh identity; every turn goes to the next
+replica (a load balancer without sticky sessions, the hardest case for locking). A turn is an
+error on an HTTP failure, no (complete) reply within the deadline, or the safe "having trouble"
+reply. Webhook latency ends at the turn's last reply received by the fake: see
+bench/load_channels.py for how a turn is known to be complete.
 
     NAVIGATOR_TEST_POSTGRES_URL=postgresql://root@localhost:5432/postgres \\
     NAVIGATOR_TEST_REDIS_URL=redis://localhost:6379/0 \\
-    .venv/bin/python bench/load.py --replicas 1 2 --concurrency 1 10 50 --seconds 30
-    .venv/bin/python bench/load.py --replicas 1 --concurrency 10 --soak 600
+    .venv/bin/python bench/load.py --channel rest telegram sms --replicas 1 2 \\
+        --concurrency 1 10 50 --seconds 30
+    .venv/bin/python bench/load.py --channel rest --replicas 1 --concurrency 10 --soak 600
 
 Results: a Markdown table on stdout and bench/out/load.json (soak: RSS every 10 s).
 """
@@ -27,17 +38,20 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.load_channels import (WEBHOOK_CHANNELS, Fakes, calibrate,  # noqa: E402
+                                 drive_webhooks)
 from tests.infra.cluster import TROUBLE, Cluster  # noqa: E402
 from tests.infra.services import fresh_database  # noqa: E402
 
 SCRIPT = ["hi", "my dad threw me out, where do i go tonight", "Leeds", "19", "show me more",
           "tell me more about the second one", "starving and got no money for food", "thanks"]
+CHANNELS = ("rest",) + WEBHOOK_CHANNELS
 
 
 def pct(values: List[float], q: float) -> float:
@@ -45,6 +59,24 @@ def pct(values: List[float], q: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def ms(values: List[float], q: float) -> Optional[int]:
+    return round(pct(values, q) * 1000) if values else None
+
+
+def summary(lat: List[float], errors: List[str], turns: int, took: float,
+            ack: Optional[List[float]] = None) -> Dict:
+    """One row: turns/s counts turns answered without error; latency is over those turns."""
+    row = {"turns": turns, "seconds": round(took, 1),
+           "turns_per_s": round((turns - len(errors)) / took, 1),
+           "p50_ms": ms(lat, 0.50), "p95_ms": ms(lat, 0.95), "p99_ms": ms(lat, 0.99),
+           "mean_ms": round(statistics.fmean(lat) * 1000) if lat else None,
+           "errors": len(errors), "error_kinds": sorted(set(errors)),
+           "error_rate": round(len(errors) / max(1, turns), 4)}
+    if ack is not None:
+        row.update({"ack_p50_ms": ms(ack, 0.50), "ack_p95_ms": ms(ack, 0.95)})
+    return row
 
 
 async def user(client: httpx.AsyncClient, urls: List[str], stop: float, lat: List[float],
@@ -69,7 +101,7 @@ async def user(client: httpx.AsyncClient, urls: List[str], stop: float, lat: Lis
             lat.append(time.monotonic() - started)
 
 
-async def drive(urls: List[str], concurrency: int, seconds: float) -> Dict:
+async def drive_rest(urls: List[str], concurrency: int, seconds: float) -> Dict:
     lat: List[float] = []
     errors: List[str] = []
     limits = httpx.Limits(max_connections=concurrency * 2, max_keepalive_connections=concurrency)
@@ -79,13 +111,16 @@ async def drive(urls: List[str], concurrency: int, seconds: float) -> Dict:
         await asyncio.gather(*(user(client, urls, stop, lat, errors, [i])
                                for i in range(concurrency)))
         took = time.monotonic() - started
-    return {"turns": len(lat), "seconds": round(took, 1),
-            "turns_per_s": round(len(lat) / took, 1),
-            "p50_ms": round(pct(lat, 0.50) * 1000), "p95_ms": round(pct(lat, 0.95) * 1000),
-            "p99_ms": round(pct(lat, 0.99) * 1000),
-            "mean_ms": round(statistics.fmean(lat) * 1000) if lat else None,
-            "errors": len(errors), "error_kinds": sorted(set(errors)),
-            "error_rate": round(len(errors) / max(1, len(lat)), 4)}
+    return summary(lat, errors, len(lat), took)
+
+
+async def drive(channel: str, urls: List[str], concurrency: int, seconds: float,
+                fakes: Optional[Fakes] = None, expected: Optional[List[int]] = None) -> Dict:
+    """One measurement of ``channel`` (``expected``: replies per turn, webhooks only)."""
+    if channel == "rest":
+        return await drive_rest(urls, concurrency, seconds)
+    stats = await drive_webhooks(fakes, channel, urls, SCRIPT, expected, concurrency, seconds)
+    return summary(stats.lat, stats.errors, stats.turns, stats.took, stats.ack)
 
 
 def tree_rss_mb(pid: int) -> float:
@@ -110,9 +145,10 @@ def tree_rss_mb(pid: int) -> float:
     return round(total / 1024, 1)
 
 
-async def soak(cluster: Cluster, urls: List[str], concurrency: int, seconds: float) -> Dict:
+async def soak(cluster: Cluster, run, seconds: float) -> Dict:
+    """``run`` (a drive coroutine) with the deployment's RSS sampled every 10 s."""
     samples = []
-    task = asyncio.ensure_future(drive(urls, concurrency, seconds))
+    task = asyncio.ensure_future(run)
     started = time.monotonic()
     while not task.done():
         samples.append({"t": round(time.monotonic() - started),
@@ -129,56 +165,101 @@ async def soak(cluster: Cluster, urls: List[str], concurrency: int, seconds: flo
     return result
 
 
+def measure(n: int, args: argparse.Namespace, model: Path, redis: str,
+            fakes: Optional[Fakes]) -> List[Dict]:
+    """Every row for ``n`` replicas: one deployment over fresh databases."""
+    rows: List[Dict] = []
+    with fresh_database("benchapp") as app_db, fresh_database("benchtracker") as tracker, \
+            tempfile.TemporaryDirectory() as tmp:
+        cluster = Cluster(Path(tmp), model, app_db, tracker, redis, "")
+        cluster.env.pop("RABBITMQ_URL")
+        if fakes is not None:
+            cluster.env.update(fakes.env())  # Telegram and SMS on, pointed at the fakes
+        cluster.setup()
+        cluster.start_actions()
+        try:
+            cluster.start_rasa(n)
+            assert cluster.actions_ready()
+            urls = [r["url"] for r in cluster.rasa]
+            asyncio.run(drive_rest(urls, 2, 5))  # warm-up
+            for channel in args.channel:
+                expected = None
+                if channel != "rest":  # also this channel's warm-up
+                    expected = asyncio.run(calibrate_all(fakes, channel, urls))
+                    print(json.dumps({"channel": channel, "replicas": n,
+                                      "replies_per_turn": expected}), flush=True)
+                base = {"channel": channel, "replicas": n}
+                if args.soak:
+                    c = args.concurrency[0]
+                    res = asyncio.run(soak(cluster, drive(channel, urls, c, args.soak, fakes,
+                                                          expected), args.soak))
+                    rows.append({**base, "concurrency": c, **res})
+                    continue
+                for c in args.concurrency:
+                    res = asyncio.run(drive(channel, urls, c, args.seconds, fakes, expected))
+                    rows.append({**base, "concurrency": c, **res})
+                    if expected:
+                        rows[-1]["replies_per_turn"] = expected
+                    print(json.dumps(rows[-1]), flush=True)
+        finally:
+            cluster.stop()
+    return rows
+
+
+async def calibrate_all(fakes: Fakes, channel: str, urls: List[str]) -> List[int]:
+    """Replies per turn, learnt on every replica; they must agree."""
+    async with httpx.AsyncClient() as client:
+        found = [await calibrate(client, fakes, channel, url, SCRIPT) for url in urls]
+    if any(f != found[0] for f in found):
+        raise RuntimeError(f"{channel}: replicas disagree on replies per turn: {found}")
+    return found[0]
+
+
+def table(rows: List[Dict]) -> str:
+    lines = ["| channel | replicas | concurrent | turns/s | p50 ms | p95 ms | p99 ms | "
+             "webhook 200 p50/p95 ms | errors |", "|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        ack = f"{r['ack_p50_ms']} / {r['ack_p95_ms']}" if "ack_p50_ms" in r else "-"
+        lines.append(f"| {r['channel']} | {r['replicas']} | {r['concurrency']} | "
+                     f"{r['turns_per_s']} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | "
+                     f"{ack} | {r['errors']} ({r['error_rate']:.2%}) |")
+    return "\n".join(lines)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    ap.add_argument("--channel", nargs="+", choices=CHANNELS, default=["rest"])
     ap.add_argument("--replicas", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--concurrency", type=int, nargs="+", default=[1, 10, 50])
     ap.add_argument("--seconds", type=float, default=30)
-    ap.add_argument("--soak", type=float, default=0, help="one soak run of this many seconds")
+    ap.add_argument("--soak", type=float, default=0,
+                    help="one soak run of this many seconds per channel (first concurrency)")
     ap.add_argument("--out", default=str(ROOT / "bench" / "out" / "load.json"))
     args = ap.parse_args()
+    args.channel = list(dict.fromkeys(args.channel))
     models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
     if not models:
         sys.exit("no model: run `navigator train` first")
-    os.environ.setdefault("NAVIGATOR_TEST_POSTGRES_URL", "postgresql://root@localhost:5432/postgres")
+    os.environ.setdefault("NAVIGATOR_TEST_POSTGRES_URL",
+                          "postgresql://root@localhost:5432/postgres")
     redis = os.environ.get("NAVIGATOR_TEST_REDIS_URL", "redis://localhost:6379/0")
-    rows = []
     machine = f"{platform.node()} {os.cpu_count()} CPUs, {platform.platform()}"
-    for n in sorted(set(args.replicas)):
-        with fresh_database("benchapp") as app_db, fresh_database("benchtracker") as tracker, \
-                tempfile.TemporaryDirectory() as tmp:
-            cluster = Cluster(Path(tmp), models[-1], app_db, tracker, redis, "")
-            cluster.env.pop("RABBITMQ_URL")
-            cluster.setup()
-            cluster.start_actions()
-            try:
-                cluster.start_rasa(n)
-                assert cluster.actions_ready()
-                urls = [r["url"] for r in cluster.rasa]
-                asyncio.run(drive(urls, 2, 5))  # warm-up
-                if args.soak:
-                    res = asyncio.run(soak(cluster, urls, args.concurrency[0], args.soak))
-                    rows.append({"replicas": n, "concurrency": args.concurrency[0], **res})
-                else:
-                    for c in args.concurrency:
-                        res = asyncio.run(drive(urls, c, args.seconds))
-                        rows.append({"replicas": n, "concurrency": c, **res})
-                        print(json.dumps(rows[-1]), flush=True)
-            finally:
-                cluster.stop()
+    fakes = Fakes() if any(c in WEBHOOK_CHANNELS for c in args.channel) else None
+    rows: List[Dict] = []
+    try:
+        for n in sorted(set(args.replicas)):
+            rows += measure(n, args, models[-1], redis, fakes)
+    finally:
+        if fakes is not None:
+            fakes.close()
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps({"machine": machine, "argv": sys.argv[1:],
                                           "rows": rows}, indent=1))
-    print(f"\nmachine: {machine}\n")
-    print("| replicas | concurrent | turns/s | p50 ms | p95 ms | p99 ms | errors |")
-    print("|---|---|---|---|---|---|---|")
-    for r in rows:
-        print(f"| {r['replicas']} | {r['concurrency']} | {r['turns_per_s']} | {r['p50_ms']} | "
-              f"{r['p95_ms']} | {r['p99_ms']} | {r['errors']} ({r['error_rate']:.2%}) |")
-    if args.soak:
-        r = rows[-1]
-        print(f"\nsoak {args.soak:.0f} s: RSS after warm-up {r['rss_after_warmup_mb']} MB, "
-              f"end {r['rss_end_mb']} MB, growth {r['rss_growth_pct']} %")
+    print(f"\nmachine: {machine}\n\n{table(rows)}")
+    for r in rows if args.soak else []:
+        print(f"\nsoak {args.soak:.0f} s, {r['channel']}: RSS after warm-up "
+              f"{r['rss_after_warmup_mb']} MB, end {r['rss_end_mb']} MB, "
+              f"growth {r['rss_growth_pct']} %")
     return 0
 
 

@@ -162,6 +162,8 @@ def test_pending_check_ins(sessions):
         (b.id, YOU, "food", "svc-b"), (a.id, ME, "housing", "svc-a"),
         (c.id, ME, "work", "svc-c")]
     assert pending[0].checkin_at == T0 + timedelta(days=2)
-    pathway.record_outcome(sessions, YOU, b.id, "still_waiting")  # answered: not asked again
+    pathway.record_outcome(sessions, YOU, b.id, "still_waiting")  # still open
+    assert [p.step_id for p in checkin.pending(sessions)] == [b.id, a.id, c.id]
+    pathway.record_outcome(sessions, YOU, b.id, "did_not_go")  # answered: not asked again
     pathway.set_status(sessions, c.id, ME, "dropped")  # dropped: not asked
     assert [p.step_id for p in checkin.pending(sessions)] == [a.id]
