@@ -50,7 +50,7 @@ async def deliver(message: Any, on_new_message: Callable[[Any], Awaitable[Any]],
             await in_thread(consent.cancel_forget, sessions, sender)
         except Exception as exc:  # the database must never hold back crisis support
             logger.error("could not cancel a pending forget: %s", type(exc).__name__)
-        return await _onward(message, on_new_message, sessions, pause_for_worker)
+        return await _onward(message, on_new_message, sessions, pause_for_worker, app)
     st = await in_thread(consent.state, sessions, sender)
     age = consent.stated_age(text) if not text.startswith("/") else None
     if st.child and (age is None or age < consent.CHILD_AGE):
@@ -81,11 +81,11 @@ async def deliver(message: Any, on_new_message: Callable[[Any], Awaitable[Any]],
         return False
     if not st.noticed and await in_thread(consent.record_notice, sessions, sender, channel):
         await out.send_text_message(sender, consent.notice(channel, settings.retention_days))
-    return await _onward(message, on_new_message, sessions, pause_for_worker)
+    return await _onward(message, on_new_message, sessions, pause_for_worker, app)
 
 
 async def _onward(message: Any, on_new_message: Callable[[Any], Awaitable[Any]],
-                  sessions: sessionmaker, pause_for_worker: bool) -> bool:
+                  sessions: sessionmaker, pause_for_worker: bool, app: Any = None) -> bool:
     if pause_for_worker:
         turned = await bot_or_worker(message, on_new_message, sessions)
     else:
@@ -93,7 +93,9 @@ async def _onward(message: Any, on_new_message: Callable[[Any], Awaitable[Any]],
         turned = True
     if turned:  # a check-in this turn scheduled must later reach the channel on its own
         try:
-            await reminders.rebind(message.sender_id, _channel(message))
+            agent = getattr(getattr(app, "ctx", None), "agent", None)
+            await reminders.rebind(message.sender_id, _channel(message),
+                                   getattr(agent, "processor", None), sessions)
         except Exception as exc:
             logger.error("check-in reminders not rebound: %s", type(exc).__name__)
     return turned

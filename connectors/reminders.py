@@ -62,20 +62,55 @@ def _existing_scheduler() -> Any:
     return found
 
 
+def _parts(job: Any) -> tuple:
+    """(event, sender id, output) of a reminder job, Rasa's or :func:`fire`'s."""
+    args = list(job.args)
+    return tuple(args[1:4]) if job.func is fire or (args and hasattr(args[0],
+                                                                      "handle_reminder")) \
+        else tuple(args[0:3])
+
+
 def _jobs_of(scheduler: Any, sender_id: str) -> List[Any]:
-    return [job for job in scheduler.get_jobs()
-            if len(job.args) >= 2 and job.args[1] == sender_id
-            and str(getattr(job.args[0], "name", "")).startswith(checkin.REMINDER_PREFIX)]
+    found = []
+    for job in scheduler.get_jobs():
+        parts = _parts(job)
+        if len(parts) >= 2 and parts[1] == sender_id and \
+                str(getattr(parts[0], "name", "")).startswith(checkin.REMINDER_PREFIX):
+            found.append(job)
+    return found
 
 
-async def rebind(sender_id: str, channel: Optional[str]) -> int:
-    """Point the sender's scheduled check-ins at a standalone output channel."""
+async def fire(processor: Any, event: Any, sender_id: str, output: Any,
+               sessions: sessionmaker) -> bool:
+    """Run a check-in reminder unless its check-in was asked, answered or forgotten meanwhile
+    (another replica armed the same reminder and fired it first); True if it ran."""
+    try:
+        step_id = int(str(event.name)[len(checkin.REMINDER_PREFIX):])
+    except ValueError:
+        step_id = -1
+    if await in_thread(checkin.pending_step, sessions, sender_id, step_id, False) is None:
+        return False
+    await processor.handle_reminder(event, sender_id, output)
+    return True
+
+
+async def rebind(sender_id: str, channel: Optional[str], processor: Any = None,
+                 sessions: Optional[sessionmaker] = None) -> int:
+    """Point the sender's scheduled check-ins at a standalone output channel and, given the
+    processor and database, at :func:`fire` (asked once even if armed on two replicas)."""
     scheduler = _existing_scheduler()
-    if channel not in _OUTPUTS or scheduler is None:
+    if scheduler is None:
         return 0
     jobs = _jobs_of(scheduler, sender_id)
     for job in jobs:
-        job.modify(args=[job.args[0], sender_id, output_for(channel, sender_id)])
+        event, _, old = _parts(job)
+        out = output_for(channel, sender_id) if channel in _OUTPUTS else old
+        if processor is not None and sessions is not None:
+            job.modify(func=fire, args=[processor, event, sender_id, out, sessions])
+        elif job.func is fire:
+            job.modify(args=[job.args[0], event, sender_id, out, job.args[4]])
+        else:
+            job.modify(args=[event, sender_id, out])
     return len(jobs)
 
 
@@ -117,8 +152,8 @@ async def rearm(agent: Any, sessions: sessionmaker, now: Optional[datetime] = No
             if event is None:
                 continue
             when = max(_aware(event.trigger_date_time), now + REARM_DELAY)
-            scheduler.add_job(processor.handle_reminder, "date", run_date=when,
-                              args=[event, sender_id, out], id=event.name,
+            scheduler.add_job(fire, "date", run_date=when,
+                              args=[processor, event, sender_id, out, sessions], id=event.name,
                               replace_existing=True, name=event.scheduled_job_name(sender_id))
             count += 1
     logger.info("check-in reminders re-armed: %d", count)

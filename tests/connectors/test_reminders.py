@@ -75,10 +75,11 @@ def test_rearm_schedules_pending_check_ins_from_the_tracker_store(sessions, monk
             assert set(by_id) == {f"checkin_{later.id}", f"checkin_{overdue.id}"}
             job = by_id[f"checkin_{later.id}"]
             assert abs(job.next_run_time - later.checkin_at) < timedelta(seconds=1)
-            assert job.args[1] == "tg-1" and job.args[2] == ("telegram-out", "tg-1")
+            assert job.func is reminders.fire and job.args[0] is agent.processor
+            assert job.args[2] == "tg-1" and job.args[3] == ("telegram-out", "tg-1")
             job = by_id[f"checkin_{overdue.id}"]  # fell due while down: fires soon after start
             assert abs(job.next_run_time - (now + reminders.REARM_DELAY)) < timedelta(seconds=1)
-            assert job.args[2] == ("sms-out", "sms-2")
+            assert job.args[3] == ("sms-out", "sms-2")
             job.modify(next_run_time=datetime.now(timezone.utc))
             for _ in range(50):
                 if agent.processor.fired:
@@ -112,9 +113,55 @@ def test_rebind_and_cancel_touch_only_that_sender(monkeypatch):
             assert await reminders.rebind("sms-a", "sms") == 1
             assert scheduler.get_job("checkin_1").args[2] == ("standalone", "sms-a")
             assert scheduler.get_job("checkin_2").args[2] == "turn-output"
-            assert await reminders.rebind("sms-b", "rest") == 0  # REST: reads the tracker
+            assert await reminders.rebind("sms-b", "rest") == 1  # REST: reads the tracker
+            assert scheduler.get_job("checkin_2").args[2] == "turn-output"
             assert await reminders.cancel("sms-a") == 1
             assert {j.id for j in scheduler.get_jobs()} == {"checkin_2", "other"}
+        finally:
+            jobs.kill_scheduler()
+
+    asyncio.run(go())
+
+
+def test_a_reminder_armed_twice_is_asked_once(sessions):
+    """Two replicas re-armed the same check-in: the second firing finds it asked and stays
+    silent; a forgotten person's reminder does nothing."""
+    now = datetime.now(timezone.utc)
+    step = pathway.add_referral(sessions, "tg-9", "housing", "svc-a", "Nightstop",
+                                timedelta(days=3), now=now)
+    processor = _Processor()
+    event = _event(step.id, now)
+
+    async def go():
+        assert await reminders.fire(processor, event, "tg-9", "out", sessions)
+        checkin.mark_asked(sessions, "tg-9", step.id)  # what action_checkin does
+        assert not await reminders.fire(processor, event, "tg-9", "out", sessions)
+        assert not await reminders.fire(processor, event, "someone-else", "out", sessions)
+        bad = ReminderScheduled("x", now, name="checkin_notanumber")
+        assert not await reminders.fire(processor, bad, "tg-9", "out", sessions)
+
+    asyncio.run(go())
+    assert [name for name, _, _ in processor.fired] == [f"checkin_{step.id}"]
+
+
+def test_rebind_moves_rasa_jobs_to_the_guarded_fire(sessions, monkeypatch):
+    monkeypatch.setattr(reminders, "_OUTPUTS", {"sms": lambda sender: ("standalone", sender)})
+    when = datetime.now(timezone.utc) + timedelta(days=3)
+    processor = _Processor()
+
+    async def go():
+        jobs.kill_scheduler()
+        try:
+            scheduler = await jobs.scheduler()
+            scheduler.add_job(processor.handle_reminder, "date", run_date=when, id="checkin_7",
+                              args=[ReminderScheduled("x", when, name="checkin_7"), "sms-a",
+                                    "turn-output"])
+            assert await reminders.rebind("sms-a", "sms", processor, sessions) == 1
+            job = scheduler.get_job("checkin_7")
+            assert job.func is reminders.fire
+            assert list(job.args[2:]) == ["sms-a", ("standalone", "sms-a"), sessions]
+            assert await reminders.rebind("sms-a", "rest") == 1  # still found once wrapped
+            assert await reminders.cancel("sms-a") == 1
         finally:
             jobs.kill_scheduler()
 
