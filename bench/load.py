@@ -23,7 +23,8 @@ bench/load_channels.py for how a turn is known to be complete.
         --concurrency 1 10 50 --seconds 30
     .venv/bin/python bench/load.py --channel rest --replicas 1 --concurrency 10 --soak 600
 
-Results: a Markdown table on stdout and bench/out/load.json (soak: RSS every 10 s).
+Results: a Markdown table on stdout and bench/out/load.json (soak: RSS every 10 s);
+``--logs DIR`` keeps the servers' logs (errors are explained there).
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ import asyncio
 import json
 import os
 import platform
+import shutil
 import statistics
 import sys
 import tempfile
@@ -203,6 +205,11 @@ def measure(n: int, args: argparse.Namespace, model: Path, redis: str,
                     print(json.dumps(rows[-1]), flush=True)
         finally:
             cluster.stop()
+            if args.logs:  # the servers' logs, for a run with errors
+                logs = Path(args.logs) / f"replicas-{n}"
+                logs.mkdir(parents=True, exist_ok=True)
+                for log in Path(tmp).glob("*.log"):
+                    shutil.copy(log, logs / log.name)
     return rows
 
 
@@ -235,6 +242,7 @@ def main() -> int:
     ap.add_argument("--soak", type=float, default=0,
                     help="one soak run of this many seconds per channel (first concurrency)")
     ap.add_argument("--out", default=str(ROOT / "bench" / "out" / "load.json"))
+    ap.add_argument("--logs", help="copy the servers' logs into this folder")
     args = ap.parse_args()
     args.channel = list(dict.fromkeys(args.channel))
     models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
