@@ -17,7 +17,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import SKIPPED, button, latest_intent, latest_text, on_sms
+from actions.common import SKIPPED, button, latest_intent, latest_text, on_sms, service_name
 from actions.pathway import day_label, first_allowed, reminder
 from bot import checkin, contacts, handoff, outcomes, pathway
 from bot.navigator import get_navigator
@@ -36,11 +36,6 @@ def _step_id(tracker: Tracker) -> Optional[int]:
         return int(float(value))
     except (TypeError, ValueError):
         return None
-
-
-def _service_name(service_id: Optional[str], fallback: str) -> str:
-    service = get_navigator().service(service_id) if service_id else None
-    return service.name if service else fallback.removeprefix("Contact ")
 
 
 class ActionCheckin(Action):
@@ -63,11 +58,11 @@ class ActionCheckin(Action):
             return []
         now = datetime.now(timezone.utc)
         if await asyncio.to_thread(handoff.active_handoff, nav.sessions, sender) is not None:
-            return [reminder(item.reminder_name, step_id, first_allowed(
+            return [reminder(step_id, first_allowed(
                 now + RETRY_WHILE_HANDED_OVER))]
         allowed = first_allowed(now)
         if allowed > now + timedelta(minutes=1):  # quiet hours: ask when the window opens
-            return [reminder(item.reminder_name, step_id, allowed)]
+            return [reminder(step_id, allowed)]
         await asyncio.to_thread(checkin.mark_asked, nav.sessions, sender, step_id)
         return [SlotSet("checkin_step", float(step_id)), SlotSet("checkin_answer", None),
                 SlotSet("checkin_reason", None), FollowupAction("checkin_form")]
@@ -83,8 +78,9 @@ class ActionAskCheckinAnswer(Action):
                   domain: DomainDict) -> List[Dict[Text, Any]]:
         item = await asyncio.to_thread(checkin.pending_step, get_navigator().sessions,
                                        tracker.sender_id, _step_id(tracker) or 0)
-        name = await asyncio.to_thread(_service_name, item.service_id if item else None,
-                                       item.text if item else "the service")
+        name = await asyncio.to_thread(service_name, item.service_id if item else None,
+                                       item.text.removeprefix("Contact ") if item
+                                       else "the service")
         if on_sms(tracker):
             text = f"Hi, it's the youth navigator. How did it go with {name}?"
         else:
@@ -195,7 +191,7 @@ class ActionCheckinDone(Action):
                 timedelta(days=nav.settings.checkin_days))
             if again is not None:
                 when = first_allowed(again)
-                events.append(reminder(item.reminder_name, item.step_id, when))
+                events.append(reminder(item.step_id, when))
                 dispatcher.utter_message(text=f"Waiting is hard. I'll check in again on "
                                               f"{day_label(when)}. If you don't hear back, I can "
                                               f"find you another service: just ask.")

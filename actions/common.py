@@ -51,6 +51,14 @@ def channel_of(tracker: Tracker) -> str:
     return tracker.get_latest_input_channel() or "rest"
 
 
+def service_name(service_id: Optional[str], fallback: str = "that service") -> str:
+    """A directory service's name (blocking: run it off the event loop), or ``fallback``."""
+    from bot.navigator import get_navigator
+
+    service = get_navigator().service(service_id) if service_id else None
+    return service.name if service else fallback
+
+
 def button(title: str, payload: str) -> Dict[str, Any]:
     """A Rasa button."""
     return {"title": title, "payload": payload}

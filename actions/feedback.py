@@ -16,18 +16,13 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import SKIPPED, button, latest_intent, latest_text, on_sms
+from actions.common import SKIPPED, button, latest_intent, latest_text, on_sms, service_name
 from bot import pathway, reviews
 from bot.navigator import get_navigator
 
 logger = logging.getLogger(__name__)
 RATING_SLOTS = ("rating_service", "rating_stars", "rating_comment")
 TIP_SLOTS = ("tip_service", "tip_text")
-
-
-def _name(service_id: Optional[str]) -> str:
-    service = get_navigator().service(service_id) if service_id else None
-    return service.name if service else "that service"
 
 
 def _recent_service(tracker: Tracker) -> Optional[str]:
@@ -64,7 +59,7 @@ class ActionAskRatingStars(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[Text, Any]]:
-        name = await asyncio.to_thread(_name, tracker.get_slot("rating_service"))
+        name = await asyncio.to_thread(service_name, tracker.get_slot("rating_service"))
         dispatcher.utter_message(
             text=f"Would you rate {name} for other young people? 1 (bad) to 5 (really good).",
             buttons=[button(str(n), str(n)) for n in range(1, 6)] + [button("Skip", "/skip")])
@@ -175,7 +170,7 @@ class ActionAskTipText(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[Text, Any]]:
-        name = await asyncio.to_thread(_name, tracker.get_slot("tip_service"))
+        name = await asyncio.to_thread(service_name, tracker.get_slot("tip_service"))
         dispatcher.utter_message(
             text=f"What's your tip for others going to {name}? (Like \"ask for the youth "
                  f"worker at the desk\".) A youth worker checks tips before they're shown, "

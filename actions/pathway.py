@@ -31,11 +31,12 @@ logger = logging.getLogger(__name__)
 PLAN_HINT = "Say \"done 1\", \"drop 2\", \"change 1 to ...\" or \"add step ...\" to update it."
 
 
-def reminder(item_name: str, step_id: int, when: datetime) -> Dict[Text, Any]:
+def reminder(step_id: int, when: datetime) -> Dict[Text, Any]:
     """The check-in reminder for one referral (its name is unique across senders)."""
     return ReminderScheduled(checkin.EXTERNAL_INTENT, when,
                              entities=[{"entity": "checkin_step", "value": str(step_id)}],
-                             name=item_name, kill_on_user_message=False)
+                             name=f"{checkin.REMINDER_PREFIX}{step_id}",
+                             kill_on_user_message=False)
 
 
 def first_allowed(when: datetime) -> datetime:
@@ -118,7 +119,7 @@ async def choose(dispatcher: CollectingDispatcher, tracker: Tracker,
                 f"{day_label(when)} to see how it went. Say \"my plan\" any time to see it.")
     dispatcher.utter_message(text=text, buttons=[button("My plan", "/my_plan")])
     return [SlotSet("last_detail", service_id),
-            reminder(f"{checkin.REMINDER_PREFIX}{step.id}", step.id, when)]
+            reminder(step.id, when)]
 
 
 def _plan_text(tracker: Tracker) -> str:
@@ -206,8 +207,9 @@ class ActionSessionStart(Action):
         events: List[Dict[Text, Any]] = [SessionStarted()]
         config = (domain or {}).get("session_config") or {}
         if config.get("carry_over_slots_to_new_session", True):
+            skip = ("requested_slot", "session_started_metadata")
             events += [SlotSet(k, v) for k, v in tracker.slots.items()
-                       if v is not None and k not in ("requested_slot", "session_started_metadata")]
+                       if v is not None and k not in skip]
         try:
             items = await asyncio.to_thread(checkin.pending, get_navigator().sessions,
                                             tracker.sender_id)
@@ -216,7 +218,7 @@ class ActionSessionStart(Action):
             items = []
         # The original time: one already past is not run again by the scheduler (only a
         # reminder firing now needs its event in this session to go ahead).
-        events += [reminder(i.reminder_name, i.step_id, first_allowed(i.checkin_at))
+        events += [reminder(i.step_id, first_allowed(i.checkin_at))
                    for i in items]
         events.append(ActionExecuted("action_listen"))
         return events

@@ -22,6 +22,7 @@ from sqlalchemy.orm import sessionmaker
 
 from bot import outcomes
 from bot.duty import parse_duty_hours
+from bot.forget import as_utc
 from bot.pathway_models import PathwayGoal, PathwayStep, ReferralOutcome
 
 logger = logging.getLogger(__name__)
@@ -152,10 +153,6 @@ class Pending:
         return f"{REMINDER_PREFIX}{self.step_id}"
 
 
-def _aware(ts: Optional[datetime]) -> Optional[datetime]:
-    return ts if ts is None or ts.tzinfo else ts.replace(tzinfo=timezone.utc)
-
-
 def pending(sessions: sessionmaker, sender_id: Optional[str] = None,
             include_asked: bool = False, limit: int = 10000) -> List[Pending]:
     """Referrals still to do with a check-in time and no outcome but "still waiting", oldest
@@ -174,7 +171,7 @@ def pending(sessions: sessionmaker, sender_id: Optional[str] = None,
     with sessions() as s:
         rows = s.execute(query.order_by(PathwayStep.checkin_at, PathwayStep.id)
                          .limit(limit)).all()
-    return [Pending(r.id, r.sender_id, need, r.service_id, r.text, _aware(r.checkin_at),
+    return [Pending(r.id, r.sender_id, need, r.service_id, r.text, as_utc(r.checkin_at),
                     r.checkin_asked_at is not None) for r, need in rows]
 
 

@@ -21,6 +21,7 @@ from typing import Any, Callable, Dict, List, Optional
 from sqlalchemy.orm import sessionmaker
 
 from bot import checkin
+from bot.forget import as_utc
 from connectors.common import in_thread, spawn
 
 logger = logging.getLogger(__name__)
@@ -125,10 +126,6 @@ async def cancel(sender_id: str) -> int:
     return len(jobs)
 
 
-def _aware(ts: datetime) -> datetime:
-    return ts if ts.tzinfo else ts.replace(tzinfo=timezone.utc)
-
-
 async def rearm(agent: Any, sessions: sessionmaker, now: Optional[datetime] = None) -> int:
     """Schedule again every pending check-in's reminder found in the tracker store."""
     from rasa.shared.core.events import ReminderScheduled
@@ -151,7 +148,7 @@ async def rearm(agent: Any, sessions: sessionmaker, now: Optional[datetime] = No
             event = found.get(item.reminder_name)
             if event is None:
                 continue
-            when = max(_aware(event.trigger_date_time), now + REARM_DELAY)
+            when = max(as_utc(event.trigger_date_time), now + REARM_DELAY)
             scheduler.add_job(fire, "date", run_date=when,
                               args=[processor, event, sender_id, out, sessions], id=event.name,
                               replace_existing=True, name=event.scheduled_job_name(sender_id))
