@@ -64,12 +64,18 @@ def build_senders(sessions: Any, keys: Keys,
                                 base_url=env.get("TELEGRAM_API_BASE_URL") or DEFAULT_BASE_URL,
                                 sessions=sessions, keys=keys)
         senders["telegram"] = telegram_sender(channel)
-    needed = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_NUMBER", "TWILIO_PUBLIC_URL")
-    if all(env.get(k) for k in needed):
+    # The same variables as the SMS channel in credentials.yml. TWILIO_PUBLIC_URL was this
+    # module's name for SMS_PUBLIC_URL until issue 9; it is still read, with a warning.
+    public_url = env.get("SMS_PUBLIC_URL") or env.get("TWILIO_PUBLIC_URL")
+    if env.get("TWILIO_PUBLIC_URL") and not env.get("SMS_PUBLIC_URL"):
+        logger.warning("TWILIO_PUBLIC_URL is deprecated: set SMS_PUBLIC_URL (the SMS channel "
+                       "reads only that)")
+    needed = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_NUMBER")
+    if public_url and all(env.get(k) for k in needed):
         from connectors.sms import SMSInput
 
         channel = SMSInput(env["TWILIO_ACCOUNT_SID"], env["TWILIO_AUTH_TOKEN"],
-                           env["TWILIO_NUMBER"], env["TWILIO_PUBLIC_URL"],
+                           env["TWILIO_NUMBER"], public_url,
                            api_base=env.get("TWILIO_API_BASE") or None,
                            max_segments=int(env.get("SMS_MAX_SEGMENTS") or 4),
                            sessions=sessions, keys=keys)

@@ -168,11 +168,15 @@ class _Counting:
         self._out, self.count = out, 0
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._out, name)
+        attr = getattr(self._out, name)
+        if not name.startswith("send_") or not callable(attr):
+            return attr
 
-    async def send_response(self, recipient_id: str, message: Any) -> None:
-        self.count += 1
-        await self._out.send_response(recipient_id, message)
+        async def counted(*args: Any, **kwargs: Any) -> Any:
+            self.count += 1  # Rasa calls send_response; the gate and others call send_text_*
+            return await attr(*args, **kwargs)
+
+        return counted
 
 
 async def _say(out: Any, recipient: str, text: str) -> None:

@@ -43,6 +43,7 @@ from bot.smstext import keyword, menu_choice, menu_text, number_buttons, pack_sm
 from connectors import reminders
 from connectors.common import ChannelState, drain, in_thread, spawn
 from connectors.gate import deliver
+from connectors.resilience import guarded
 
 logger = logging.getLogger(__name__)
 
@@ -351,12 +352,14 @@ class SMSInput(ChannelState, InputChannel):
         answer = crisis or consent.request(text) is not None
         out = SMSOutput(self, (sender_id, phone), buffered=True, override_opt_out=answer,
                         withhold=opted_out and not answer)
-        try:
-            await deliver(UserMessage(text, out, sender_id, input_channel=CHANNEL,
-                                      message_id=sid), on_new_message, self.sessions, app)
-        except Exception:
-            logger.exception("SMS turn failed")
-            out.pending.append("Sorry, something went wrong on my side. Please send that again.")
+
+        async def gated(message: UserMessage) -> bool:
+            return await deliver(message, on_new_message, self.sessions, app)
+
+        # Never raises; a failed, silent or slow turn gets the safe reply (with helplines when
+        # the message was a crisis), which goes out packed with whatever the turn said.
+        await guarded(gated)(UserMessage(text, out, sender_id, input_channel=CHANNEL,
+                                         message_id=sid))
         await out.flush(sender_id)
 
     def stop_text(self) -> str:

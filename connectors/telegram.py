@@ -1,8 +1,10 @@
 """Telegram channel on python-telegram-bot 22: ``POST /webhooks/telegram/webhook``.
 
 verify (secret token, constant time) → parse (size, JSON, ``Update.de_json``) → dedupe
-(``update_id`` claimed in the database) → answer 200 at once → the turn runs in the background
-and replies through :class:`TelegramOutput` (PTB's async bot: never blocks the event loop).
+(``update_id`` claimed in the database) → answer 200 at once → the turn runs in the background,
+guarded (a safe reply when it fails or outruns ``NAVIGATOR_TURN_TIMEOUT_S``,
+connectors/resilience.py), and its replies go through :class:`TelegramOutput` (PTB's async bot:
+never blocks the event loop) once the turn is over and the conversation's lock released.
 
 Redacted from logs: the bot token, the webhook secret, chat and user ids, names, usernames and
 message text. The sender id Rasa sees is a keyed hash of the Telegram user id.
@@ -30,6 +32,7 @@ from bot.safety import assess
 from connectors import reminders
 from connectors.common import ChannelState, in_thread, redact_in_logs, spawn
 from connectors.gate import deliver
+from connectors.resilience import guarded
 from connectors.telegram_admin import DEFAULT_BASE_URL, SECRET_HEADER
 from connectors.telegram_output import TelegramOutput
 
@@ -37,6 +40,10 @@ logger = logging.getLogger(__name__)
 
 MAX_BODY = 1_000_000  # Telegram updates are a few KB; anything near this is not Telegram
 MAX_TEXT = 4096  # Telegram's own limit for a message
+# Replies of concurrent turns share one HTTP connection pool; PTB's default (1 s to get a
+# connection from a pool of 1) dropped replies under load (docs/benchmarks.md, issue 9).
+POOL_SIZE = 64
+POOL_TIMEOUT_S = 5.0
 _REFERRAL = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _NON_TEXT = ("sticker", "photo", "voice", "video", "video_note", "audio", "document",
              "animation", "contact", "poll", "dice", "venue")
@@ -81,13 +88,15 @@ class TelegramInput(ChannelState, InputChannel):
         """PTB's bot with its rate limiter (RetryAfter is waited out and retried)."""
         if self._bot is None:
             self._bot = ExtBot(self.access_token, base_url=self.base_url,
-                               request=self._request or HTTPXRequest(connection_pool_size=16),
+                               request=self._request or HTTPXRequest(
+                                   connection_pool_size=POOL_SIZE, pool_timeout=POOL_TIMEOUT_S),
                                rate_limiter=AIORateLimiter(max_retries=3))
         return self._bot
 
-    def get_output_channel(self, chat_id: Optional[str] = None,
-                           sender_id: Optional[str] = None) -> TelegramOutput:
-        return TelegramOutput(self.get_bot(), chat_id, sender_id, self.sessions, self.keys)
+    def get_output_channel(self, chat_id: Optional[str] = None, sender_id: Optional[str] = None,
+                           buffered: bool = False) -> TelegramOutput:
+        return TelegramOutput(self.get_bot(), chat_id, sender_id, self.sessions, self.keys,
+                              buffered=buffered)
 
     # -- HTTP -----------------------------------------------------------------------------
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -141,25 +150,32 @@ class TelegramInput(ChannelState, InputChannel):
         if user is None or chat is None or chat.type != "private" or user.is_bot:
             return  # groups and channels: the navigator talks one to one only
         sender_id = self.keys.pseudonym("telegram", str(user.id))
-        out = self.get_output_channel(str(chat.id), sender_id)
+        out = self.get_output_channel(str(chat.id), sender_id, buffered=True)
+        try:
+            await self._update(update, on_new_message, out, sender_id, str(chat.id), app)
+        finally:
+            await out.flush()
+
+    async def _update(self, update: Update, on_new_message, out: TelegramOutput, sender_id: str,
+                      chat_id: str, app: Any) -> None:
         if update.callback_query is not None:
             payload = await self._callback(update, out, sender_id)
             if payload:
-                await self._to_rasa(on_new_message, payload, out, sender_id, str(chat.id),
+                await self._to_rasa(on_new_message, payload, out, sender_id, chat_id,
                                     app=app)
             return
         if update.edited_message is not None:
             text = update.edited_message.text or ""
             if text and assess(text).crisis:  # an edit that signals risk is never ignored
                 await self._to_rasa(on_new_message, text[:MAX_TEXT], out, sender_id,
-                                    str(chat.id))
+                                    chat_id)
             return
         message = update.message
         if message is None:
             return  # other update kinds are acknowledged and ignored
         if message.location is not None:
             loc = message.location
-            await self._to_rasa(on_new_message, "/inform", out, sender_id, str(chat.id),
+            await self._to_rasa(on_new_message, "/inform", out, sender_id, chat_id,
                                 {"location": {"latitude": loc.latitude,
                                               "longitude": loc.longitude}})
             return
@@ -167,7 +183,7 @@ class TelegramInput(ChannelState, InputChannel):
             if any(getattr(message, kind, None) for kind in _NON_TEXT):
                 await out.send_text_message(sender_id, CANT_READ)
             return
-        await self._text(message.text, on_new_message, out, sender_id, str(chat.id), app)
+        await self._text(message.text, on_new_message, out, sender_id, chat_id, app)
 
     async def _text(self, text: str, on_new_message, out: TelegramOutput, sender_id: str,
                     chat_id: str, app: Any) -> None:
@@ -210,9 +226,11 @@ class TelegramInput(ChannelState, InputChannel):
         if await in_thread(contacts.is_opted_out, self.sessions, sender_id):
             # Writing again after /stop is consent to talk again.
             await in_thread(contacts.set_opted_out, self.sessions, sender_id, "telegram", False)
-        await deliver(UserMessage(text, out, sender_id, input_channel=self.name(),
-                                  metadata=metadata or None), on_new_message, self.sessions,
-                      app or self._app)
+        async def gated(message: UserMessage) -> bool:
+            return await deliver(message, on_new_message, self.sessions, app or self._app)
+
+        await guarded(gated)(UserMessage(text, out, sender_id, input_channel=self.name(),
+                                         metadata=metadata or None))
 
     async def _membership(self, update: Update) -> None:
         change = update.my_chat_member

@@ -9,20 +9,27 @@
 * ``{"navigator_export": ...}`` ("send me my data") → a JSON document (``sendDocument``,
   multipart upload) named ``my-data.json``;
 * 403 from Telegram (the user blocked the bot) → the contact is marked unreachable and nothing
-  more is sent to it; ``RetryAfter`` is waited out by PTB's rate limiter.
+  more is sent to it; ``RetryAfter`` is waited out by PTB's rate limiter; a timeout or network
+  error is retried (``SEND_ATTEMPTS``), since a reply dropped on a busy connection pool is a
+  lost answer (a retried read timeout can, rarely, show a message twice);
+* ``buffered`` (a webhook turn): what the turn says is held and sent by :meth:`flush` once the
+  turn is over, so Rasa has saved the conversation and released its lock before the user can
+  answer (otherwise a quick answer waits for the lock, or on another replica races for it).
 """
 from __future__ import annotations
 
+import asyncio
+import functools
 import html
 import logging
 import re
-from typing import Any, Awaitable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
 from rasa.core.channels.channel import OutputChannel
 from telegram import (InlineKeyboardButton, InlineKeyboardMarkup, InputFile, KeyboardButton,
                       ReplyKeyboardMarkup)
 from telegram.constants import ParseMode
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ExtBot
 
 from bot import contacts, mydata
@@ -38,6 +45,8 @@ MAX_CAPTION = 1024  # Telegram's limit for a document caption
 EXPORT_CAPTION = "Everything we keep about you, as a file you can open or save."
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 SHARE_LOCATION = "📍 Share my location"
+SEND_ATTEMPTS = 3
+RETRY_DELAY_S = 0.5  # doubled after each failed attempt
 
 
 class TelegramOutput(OutputChannel):
@@ -51,9 +60,20 @@ class TelegramOutput(OutputChannel):
         return "telegram"
 
     def __init__(self, bot: ExtBot, chat_id: Optional[str], sender_id: Optional[str],
-                 sessions, keys: Keys) -> None:
+                 sessions, keys: Keys, buffered: bool = False) -> None:
         self.bot, self.chat_id, self.sender_id = bot, chat_id, sender_id
         self.sessions, self.keys = sessions, keys
+        self.buffered = buffered
+        self.pending: List[Tuple[Text, Callable[[], Awaitable[Any]]]] = []
+
+    async def flush(self) -> None:
+        """Send what was held, in order; anything said later (a turn that outran the safe
+        reply) goes out at once."""
+        self.buffered = False
+        pending, self.pending = self.pending, []
+        for recipient_id, make_call in pending:
+            if not await self._guarded(recipient_id, make_call):
+                return  # blocked or failing: the rest would fail the same way
 
     async def _chat(self, recipient_id: Text) -> Optional[str]:
         if self.chat_id and recipient_id in (self.sender_id, None):
@@ -72,25 +92,48 @@ class TelegramOutput(OutputChannel):
             if not part:
                 continue
             last = i == len(parts) - 1
-            sent = await self._guarded(recipient_id, self.bot.send_message(
-                _chat_id(chat_id), html.escape(part, quote=False), parse_mode=ParseMode.HTML,
-                reply_markup=markup if last else None))
+            sent = await self._call(recipient_id, functools.partial(
+                self.bot.send_message, _chat_id(chat_id), html.escape(part, quote=False),
+                parse_mode=ParseMode.HTML, reply_markup=markup if last else None))
             if not sent:
                 return
 
-    async def _guarded(self, recipient_id: Optional[Text], call: Awaitable[Any]) -> bool:
-        """Await one Bot API call; False when it failed. 403 (the user blocked the bot) marks
-        the contact unreachable; other errors are logged by type only (no text, no ids)."""
-        try:
-            await call
-        except Forbidden:
-            await in_thread(contacts.mark_unreachable, self.sessions,
-                            recipient_id or self.sender_id, "telegram", "blocked the bot")
-            return False
-        except TelegramError as exc:
-            logger.error("telegram send failed: %s", type(exc).__name__)
-            return False
-        return True
+    async def _call(self, recipient_id: Text, make_call: Callable[[], Awaitable[Any]]) -> bool:
+        """Send now, or hold until :meth:`flush` in a buffered turn (True: held)."""
+        if self.buffered:
+            self.pending.append((recipient_id, make_call))
+            return True
+        return await self._guarded(recipient_id, make_call)
+
+    async def _guarded(self, recipient_id: Optional[Text],
+                       make_call: Callable[[], Awaitable[Any]]) -> bool:
+        """Make one Bot API call; False when it failed. 403 (the user blocked the bot) marks
+        the contact unreachable; timeouts and network errors are retried; errors are logged
+        by type only (no text, no ids)."""
+        delay = RETRY_DELAY_S
+        for attempt in range(1, SEND_ATTEMPTS + 1):
+            try:
+                await make_call()
+                return True
+            except Forbidden:
+                await in_thread(contacts.mark_unreachable, self.sessions,
+                                recipient_id or self.sender_id, "telegram", "blocked the bot")
+                return False
+            except BadRequest as exc:  # a NetworkError subclass, but sending again cannot help
+                logger.error("telegram send failed: %s", type(exc).__name__)
+                return False
+            except NetworkError as exc:  # TimedOut, connection errors
+                if attempt == SEND_ATTEMPTS:
+                    logger.error("telegram send failed after %d attempts: %s", attempt,
+                                 type(exc).__name__)
+                    return False
+                logger.warning("telegram send failed (%s); retrying", type(exc).__name__)
+                await asyncio.sleep(delay)
+                delay *= 2
+            except TelegramError as exc:
+                logger.error("telegram send failed: %s", type(exc).__name__)
+                return False
+        return False
 
     async def send_document(self, recipient_id: Text, content: bytes, filename: str,
                             caption: Optional[str] = None) -> bool:
@@ -99,9 +142,9 @@ class TelegramOutput(OutputChannel):
         if chat_id is None:
             logger.info("telegram: not sending to an unreachable or unknown contact")
             return False
-        document = InputFile(content, filename=filename)
-        return await self._guarded(recipient_id, self.bot.send_document(
-            _chat_id(chat_id), document=document,
+        return await self._call(recipient_id, functools.partial(
+            self.bot.send_document, _chat_id(chat_id),
+            document=InputFile(content, filename=filename),
             caption=(caption or "")[:MAX_CAPTION] or None))
 
     async def _callback_data(self, payload: str) -> str:

@@ -125,5 +125,16 @@ def test_build_senders_from_environment(sessions):
     assert build_senders(sessions, KEYS, {}) == {}
     env = {"TELEGRAM_TOKEN": TOKEN, "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
            "TWILIO_AUTH_TOKEN": "f" * 32, "TWILIO_NUMBER": TWILIO_NUMBER,
-           "TWILIO_PUBLIC_URL": "https://navigator.example.org"}
+           "SMS_PUBLIC_URL": "https://navigator.example.org"}
     assert sorted(build_senders(sessions, KEYS, env)) == ["sms", "telegram"]
+    env.pop("SMS_PUBLIC_URL")
+    assert sorted(build_senders(sessions, KEYS, env)) == ["telegram"]
+
+
+def test_old_twilio_public_url_name_still_works_with_a_warning(sessions, caplog):
+    env = {"TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "f" * 32,
+           "TWILIO_NUMBER": TWILIO_NUMBER, "TWILIO_PUBLIC_URL": "https://navigator.example.org"}
+    with caplog.at_level("WARNING"):
+        senders = build_senders(sessions, KEYS, env)
+    assert sorted(senders) == ["sms"]
+    assert "SMS_PUBLIC_URL" in caplog.text
