@@ -24,7 +24,8 @@ bench/load_channels.py for how a turn is known to be complete.
     .venv/bin/python bench/load.py --channel rest --replicas 1 --concurrency 10 --soak 600
 
 Results: a Markdown table on stdout and bench/out/load.json (soak: RSS every 10 s);
-``--logs DIR`` keeps the servers' logs (errors are explained there).
+``--logs DIR`` keeps the servers' logs (errors are explained there); ``--profile DIR`` samples
+every server process with py-spy during each measured cell (bench/profile_summary.py reads it).
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ import os
 import platform
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -198,7 +200,10 @@ def measure(n: int, args: argparse.Namespace, model: Path, redis: str,
                     rows.append({**base, "concurrency": c, **res})
                     continue
                 for c in args.concurrency:
+                    spies = profile(cluster, args, f"{channel}-r{n}-c{c}")
                     res = asyncio.run(drive(channel, urls, c, args.seconds, fakes, expected))
+                    for spy in spies:
+                        spy.wait(timeout=60)
                     rows.append({**base, "concurrency": c, **res})
                     if expected:
                         rows[-1]["replies_per_turn"] = expected
@@ -211,6 +216,24 @@ def measure(n: int, args: argparse.Namespace, model: Path, redis: str,
                 for log in Path(tmp).glob("*.log"):
                     shutil.copy(log, logs / log.name)
     return rows
+
+
+def profile(cluster: Cluster, args: argparse.Namespace, cell: str) -> List[subprocess.Popen]:
+    """py-spy recorders for every server process of ``cluster`` for one cell (none without
+    ``--profile``): on-CPU stacks only, sampled without pausing the process."""
+    if not args.profile:
+        return []
+    folder = Path(args.profile)
+    folder.mkdir(parents=True, exist_ok=True)
+    spy = Path(sys.executable).parent / "py-spy"
+    targets = [(f"rasa{i}", r["proc"].pid) for i, r in enumerate(cluster.rasa)]
+    targets.append(("actions", cluster.actions.pid))
+    return [subprocess.Popen([str(spy), "record", "--pid", str(pid), "--subprocesses",
+                              "--nonblocking", "--rate", "50", "--format", "raw",
+                              "--duration", str(int(args.seconds)),
+                              "--output", str(folder / f"{cell}-{name}.txt")],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for name, pid in targets]
 
 
 async def calibrate_all(fakes: Fakes, channel: str, urls: List[str]) -> List[int]:
@@ -243,6 +266,7 @@ def main() -> int:
                     help="one soak run of this many seconds per channel (first concurrency)")
     ap.add_argument("--out", default=str(ROOT / "bench" / "out" / "load.json"))
     ap.add_argument("--logs", help="copy the servers' logs into this folder")
+    ap.add_argument("--profile", help="record the servers with py-spy into this folder")
     args = ap.parse_args()
     args.channel = list(dict.fromkeys(args.channel))
     models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
