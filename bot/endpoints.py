@@ -2,11 +2,11 @@
 
 ``endpoints.yml`` stays the documented source (action server, SQLite tracker store). When
 ``TRACKER_DB_URL``, ``REDIS_URL`` or ``RABBITMQ_URL`` are set, ``navigator serve`` writes
-``endpoints.active.yml`` with an SQL tracker store on that database, a ``RedisLockStore`` (so
-several Rasa replicas can serve the same conversation) and a Pika event broker (every event
-streamed to RabbitMQ for analytics). Passwords are never written: the file holds
-``${NAVIGATOR_..._PASSWORD}`` references and :func:`secret_env` puts the values in the child
-processes' environment, where Rasa resolves them. Pure Python: never imports Rasa.
+``endpoints.active.yml`` with an SQL tracker store on that database, a Redis lock store
+(``connectors.lockstore``: several Rasa replicas can serve the same conversation) and a Pika
+event broker (every event streamed to RabbitMQ for analytics). Passwords are never written:
+the file holds ``${NAVIGATOR_..._PASSWORD}`` references and :func:`secret_env` puts the values
+in the child processes' environment, where Rasa resolves them. Pure Python: never imports Rasa.
 """
 from __future__ import annotations
 
@@ -56,10 +56,12 @@ def tracker_store(url: str) -> Dict[str, Any]:
 
 
 def lock_store(url: str, key_prefix: str) -> Dict[str, Any]:
-    """Rasa's RedisLockStore settings for ``redis://[user:pass@]host:port/db``."""
+    """Lock store settings for ``redis://[user:pass@]host:port/db``: Rasa's Redis ticket lock
+    made atomic (``connectors.lockstore``; same keys as RedisLockStore, so replicas mix)."""
     parts = urlsplit(url)
     db = parts.path.lstrip("/")
-    conf: Dict[str, Any] = {"type": "redis", "url": parts.hostname or "localhost",
+    conf: Dict[str, Any] = {"type": "connectors.lockstore.AtomicRedisLockStore",
+                            "url": parts.hostname or "localhost",
                             "port": parts.port or 6379, "db": int(db) if db else 0,
                             "key_prefix": key_prefix, "use_ssl": parts.scheme == "rediss"}
     if parts.username:

@@ -58,7 +58,7 @@ class Settings:
     console_secure_cookies: bool = True
     # Production mode (deploy/README.md): shared stores so several replicas serve one user.
     tracker_db_url: str = ""  # Rasa's tracker store; empty: the SQLite file `tracker_db`
-    redis_url: str = ""  # Rasa's RedisLockStore; empty: in-memory locks (one Rasa process)
+    redis_url: str = ""  # the Redis lock store (connectors/lockstore.py); empty: in-memory locks
     redis_key_prefix: str = "navigator"
     rabbitmq_url: str = ""  # Rasa's Pika event broker; empty: no event stream
     rabbitmq_queue: str = "rasa_events"

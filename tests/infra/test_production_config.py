@@ -39,7 +39,8 @@ def test_production_stores_from_urls_without_writing_a_secret(tmp_path):
         "db": "tracker", "username": "rasa", "password": "${NAVIGATOR_TRACKER_DB_PASSWORD}",
         "query": {"sslmode": "require"}}
     assert data["lock_store"] == {
-        "type": "redis", "url": "redis.internal", "port": 6380, "db": 2,
+        "type": "connectors.lockstore.AtomicRedisLockStore", "url": "redis.internal",
+        "port": 6380, "db": 2,
         "key_prefix": "navigator", "use_ssl": True, "password": "${NAVIGATOR_REDIS_PASSWORD}"}
     broker = data["event_broker"]
     assert broker["type"] == "pika" and broker["queues"] == ["navigator_events"]
@@ -64,8 +65,19 @@ def test_rasa_reads_the_generated_file_with_its_env_references(tmp_path, monkeyp
         monkeypatch.setenv(name, value)
     endpoints = read_endpoints_from_path(str(target))
     assert endpoints.tracker_store.kwargs["password"] == "s3cr@t"
-    assert endpoints.lock_store.type == "redis" and endpoints.lock_store.kwargs["db"] == 2
+    assert endpoints.lock_store.type == "connectors.lockstore.AtomicRedisLockStore"
+    assert endpoints.lock_store.kwargs["db"] == 2
     assert endpoints.lock_store.kwargs["password"] == "redispw"
+    # Rasa builds the class from its module path; redis-py connects lazily (no Redis needed).
+    from rasa.core.lock_store import LockStore
+
+    from connectors.lockstore import AtomicRedisLockStore
+
+    store = LockStore.create(endpoints.lock_store)
+    assert isinstance(store, AtomicRedisLockStore) and store.key_prefix == "navigator:lock:"
+    conn = store.red.connection_pool.connection_kwargs
+    assert (conn["host"], conn["port"], conn["db"], conn["password"]) == \
+        ("redis.internal", 6380, 2, "redispw")
     assert endpoints.event_broker.kwargs["password"] == "rabbitpw"
     assert endpoints.action.url == "http://navigator-actions:5055/webhook"
 
