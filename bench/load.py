@@ -220,7 +220,7 @@ def measure(n: int, args: argparse.Namespace, model: Path, redis: str,
 
 def profile(cluster: Cluster, args: argparse.Namespace, cell: str) -> List[subprocess.Popen]:
     """py-spy recorders for every server process of ``cluster`` for one cell (none without
-    ``--profile``): on-CPU stacks only, sampled without pausing the process."""
+    ``--profile``): on-CPU stacks only (py-spy pauses a process for each sample: a little overhead)."""
     if not args.profile:
         return []
     folder = Path(args.profile)
@@ -229,7 +229,7 @@ def profile(cluster: Cluster, args: argparse.Namespace, cell: str) -> List[subpr
     targets = [(f"rasa{i}", r["proc"].pid) for i, r in enumerate(cluster.rasa)]
     targets.append(("actions", cluster.actions.pid))
     return [subprocess.Popen([str(spy), "record", "--pid", str(pid), "--subprocesses",
-                              "--nonblocking", "--rate", "50", "--format", "raw",
+                              "--rate", "50", "--format", "raw",
                               "--duration", str(int(args.seconds)),
                               "--output", str(folder / f"{cell}-{name}.txt")],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

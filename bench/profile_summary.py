@@ -4,11 +4,15 @@
 (sampling the running processes, ``--nonblocking``, only stacks that are on the CPU) for every
 measured cell and writes one raw file per process. This reads them and prints, per process:
 
-* the share of samples under each stage (a sample counts for a stage when any frame of its
-  stack matches the stage; stages can overlap, so the column does not add up to 100 %);
+* per stage, the share of samples it owns (each sample once, to the first stage in ``STAGES``
+  its stack passes through: the column adds up to 100 %) and the share it is under (stages
+  overlap), and given the cell's turn count, the CPU milliseconds per turn it owns;
 * the functions with the most samples of their own (self time).
 
-    .venv/bin/python bench/profile_summary.py DIR [--top 25]
+Samples of threads that only wait (a thread-pool worker waiting for work, the event loop in
+``select``, ``navigator serve`` waiting for its children) are counted apart, not in the shares.
+
+    .venv/bin/python bench/profile_summary.py DIR [--top 25] [--turns N] [--rate 50]
 """
 from __future__ import annotations
 
@@ -19,26 +23,35 @@ from collections import Counter
 from pathlib import Path
 from typing import Dict, Iterable, List, Tuple
 
-# (stage, regular expression over one frame "function (path:line)"); first match names it.
+# (stage, regular expression over one frame "function (path:line)"). A sample belongs to the
+# FIRST stage in this order that any frame of its stack matches (so the "own" column adds up to
+# 100 %: SQL under the tracker store is the tracker store's, SQL under an action the action's);
+# the "under" column counts every stage a stack passes through.
 STAGES: List[Tuple[str, str]] = [
-    ("NLU pipeline (rasa/nlu, featurizers, DIET)", r"rasa/nlu/"),
-    ("dialogue policies (TED, rules, memoization)", r"rasa/core/policies/"),
-    ("TensorFlow / Keras inside NLU or policies", r"tensorflow/|keras/"),
-    ("our NLU components (crisis guard, commands)", r"nlu_components/"),
-    ("tracker store (SQL, events to/from JSON)", r"rasa/core/tracker_store\.py"),
+    ("Rasa NLU pipeline (tokenizer, featurizers)", r"rasa/nlu/"),
+    ("our NLU components (intent classifier, crisis guard, commands)",
+     r"(?<![a-z/])nlu_components/"),
+    ("dialogue policies (TED on TensorFlow, rules, memoization)", r"rasa/core/policies/"),
+    ("tracker store (SQL, events to and from JSON)", r"rasa/core/tracker_store\.py"),
     ("tracker (events replayed, slots)", r"rasa/shared/core/trackers\.py"),
-    ("lock store (Redis)", r"rasa/core/lock_store\.py|redis/"),
+    ("lock store (Redis)", r"rasa/core/lock_store\.py|connectors/lockstore\.py|redis/"),
     ("Rasa calling the action server (aiohttp, JSON schema)",
      r"rasa/core/actions/action\.py|jsonschema/"),
-    ("our channel code (gate, reminders, Telegram, SMS)", r"/connectors/"),
+    ("our actions", r"(?<![a-z/])actions/[a-z_]+\.py"),  # not rasa/core/actions
+    ("our domain code (bot/)", r"(?<![a-z/])bot/[a-z_/]+\.py"),
+    ("rest of Rasa's turn (processor, graph runner, events)", r"rasa/"),
+    ("our channel code (gate, reminders, Telegram, SMS)", r"(?<![a-z/])connectors/"),
     ("rasa_sdk (action server framework)", r"rasa_sdk/"),
-    ("our actions", r"/actions/[a-z_]+\.py"),
-    ("our domain code (bot/)", r"/bot/"),
-    ("SQLAlchemy (both servers)", r"sqlalchemy/"),
+    ("SQLAlchemy", r"sqlalchemy/"),
     ("PostgreSQL driver", r"psycopg2/"),
     ("HTTP servers and clients (Sanic, aiohttp, httpx)", r"sanic/|aiohttp/|httpx/|httpcore/"),
     ("logging", r"logging/__init__\.py|structlog/"),
+    ("TensorFlow outside the policies", r"tensorflow/|keras/"),
 ]
+OTHER = "other (interpreter, asyncio, libraries)"
+# A stack whose innermost frame is one of these is a thread waiting, not working.
+IDLE = re.compile(r"^(_worker \(.*concurrent/futures/thread\.py|serve \(.*sanic/server/runners\.py"
+                  r"|first_exit \(.*bot/process\.py|run_forever \(|_run_once \(|select \()")
 _FRAME = re.compile(r"^(?P<fn>.*) \((?P<path>.*?)(?::(?P<line>\d+))?\)$")
 
 
@@ -50,26 +63,37 @@ def read_raw(path: Path) -> Iterable[Tuple[List[str], int]]:
             yield stack.split(";"), int(count)
 
 
-def summarise(path: Path, top: int = 25) -> str:
-    """The stage shares and top self-time functions of one recording, as text."""
-    total, stages, own = 0, Counter(), Counter()
+def summarise(path: Path, top: int = 25, turns: int = 0, rate: int = 50) -> str:
+    """The stage breakdown and top self-time functions of one recording, as text."""
+    total, idle, under, own, leaves = 0, 0, Counter(), Counter(), Counter()
     compiled = [(name, re.compile(rx)) for name, rx in STAGES]
     for frames, count in read_raw(path):
+        if IDLE.match(frames[-1]):
+            idle += count
+            continue
         total += count
+        owner = None
         for name, rx in compiled:
             if any(rx.search(f) for f in frames):
-                stages[name] += count
+                under[name] += count
+                owner = owner or name
+        own[owner or OTHER] += count
         leaf = _FRAME.match(frames[-1])
-        where = f"{leaf['fn']} ({_short(leaf['path'])})" if leaf else frames[-1]
-        own[where] += count
+        leaves[f"{leaf['fn']} ({_short(leaf['path'])})" if leaf else frames[-1]] += count
     if not total:
         return f"{path.name}: no samples\n"
-    out = [f"{path.name}: {total} samples on the CPU", "", "| stage | share of samples |",
-           "|---|---|"]
-    out += [f"| {name} | {100 * stages[name] / total:.1f} % |" for name, _ in STAGES
-            if stages[name]]
+    ms = (lambda n: f" {1000 * n / rate / turns:.1f} |") if turns else (lambda n: "")
+    out = [f"{path.name}: {total} samples working ({total / rate:.1f} CPU-s"
+           + (f", {1000 * total / rate / turns:.1f} ms per turn" if turns else "")
+           + f"), {idle} waiting", "",
+           "| stage | own | under |" + (" own CPU ms per turn |" if turns else ""),
+           "|---|---|---|" + ("---|" if turns else "")]
+    for name in [n for n, _ in STAGES] + [OTHER]:
+        if own[name] or under[name]:
+            out.append(f"| {name} | {100 * own[name] / total:.1f} % | "
+                       f"{100 * under[name] / total:.1f} % |{ms(own[name])}")
     out += ["", "| function (self time) | share |", "|---|---|"]
-    out += [f"| `{fn}` | {100 * n / total:.1f} % |" for fn, n in own.most_common(top)]
+    out += [f"| `{fn}` | {100 * n / total:.1f} % |" for fn, n in leaves.most_common(top)]
     return "\n".join(out) + "\n"
 
 
@@ -84,13 +108,15 @@ def main(argv: List[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("folder")
     ap.add_argument("--top", type=int, default=25)
+    ap.add_argument("--turns", type=int, default=0, help="turns in the recorded cell")
+    ap.add_argument("--rate", type=int, default=50, help="py-spy samples per second")
     args = ap.parse_args(argv)
     files = sorted(Path(args.folder).glob("*.txt"))
     if not files:
         print(f"no py-spy recordings in {args.folder}", file=sys.stderr)
         return 1
     for f in files:
-        print(summarise(f, args.top))
+        print(summarise(f, args.top, args.turns, args.rate))
     return 0
 
 
