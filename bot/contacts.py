@@ -43,17 +43,23 @@ def claim_delivery(sessions: sessionmaker, channel: str, delivery_id: str,
     """
     now = _now()
     key = str(delivery_id)[:128]
-    with sessions() as s:
-        with s.begin():
-            s.execute(delete(DeliverySeen).where(DeliverySeen.channel == channel,
-                                                 DeliverySeen.delivery_id == key,
-                                                 DeliverySeen.expires_at < now))
+
+    def insert(s: Session) -> bool:
         try:
             with s.begin():
                 s.add(DeliverySeen(channel=channel, delivery_id=key, expires_at=now + ttl))
         except IntegrityError:
             return False
-    return True
+        return True
+
+    with sessions() as s:
+        if insert(s):  # the usual case: one transaction per inbound message
+            return True
+        with s.begin():  # seen before: new again only if that claim has expired
+            gone = s.execute(delete(DeliverySeen).where(
+                DeliverySeen.channel == channel, DeliverySeen.delivery_id == key,
+                DeliverySeen.expires_at < now)).rowcount
+        return bool(gone) and insert(s)
 
 
 def purge_expired(sessions: sessionmaker) -> int:
@@ -85,10 +91,14 @@ def contact_row(s: Session, sender_id: str, channel: str) -> ChannelContact:
 
 
 def remember_contact(sessions: sessionmaker, keys: Keys, sender_id: str, channel: str,
-                     address: Optional[str] = None, referral: Optional[str] = None) -> None:
-    """Create or update the contact; seal the address; keep the first referral code."""
+                     address: Optional[str] = None, referral: Optional[str] = None,
+                     opt_in: bool = False) -> None:
+    """Create or update the contact; seal the address; keep the first referral code.
+    ``opt_in``: the person wrote to us, which after an opt-out is consent to talk again."""
     with sessions() as s, s.begin():
         row = contact_row(s, sender_id, channel)
+        if opt_in:
+            row.opted_out_at = None
         if address is not None:
             current = keys.unseal(row.address_sealed) if row.address_sealed else None
             if current != address:

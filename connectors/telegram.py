@@ -221,11 +221,9 @@ class TelegramInput(ChannelState, InputChannel):
     async def _to_rasa(self, on_new_message, text: str, out: TelegramOutput, sender_id: str,
                        chat_id: str, metadata: Optional[Dict[str, Any]] = None,
                        app: Any = None) -> None:
+        # Writing again after /stop is consent to talk again (one transaction per message).
         await in_thread(contacts.remember_contact, self.sessions, self.keys, sender_id,
-                        "telegram", chat_id)
-        if await in_thread(contacts.is_opted_out, self.sessions, sender_id):
-            # Writing again after /stop is consent to talk again.
-            await in_thread(contacts.set_opted_out, self.sessions, sender_id, "telegram", False)
+                        "telegram", chat_id, opt_in=True)
         async def gated(message: UserMessage) -> bool:
             return await deliver(message, on_new_message, self.sessions, app or self._app)
 

@@ -14,6 +14,7 @@ def test_claim_delivery_once_and_after_expiry(sessions):
     assert contacts.claim_delivery(sessions, "sms", "42")  # channels are separate
     assert contacts.claim_delivery(sessions, "telegram", "43", ttl=timedelta(seconds=-1))
     assert contacts.claim_delivery(sessions, "telegram", "43")  # the old claim had expired
+    assert not contacts.claim_delivery(sessions, "telegram", "43")  # the new one has not
     assert contacts.purge_expired(sessions) == 0
 
 
@@ -96,3 +97,12 @@ def test_concurrent_first_messages_from_one_person(sessions):
         t.join()
     assert errors == []
     assert contacts.contact_address(sessions, KEYS, "tg-race") == "123"
+
+
+def test_writing_again_after_an_opt_out_opts_back_in(sessions):
+    contacts.remember_contact(sessions, KEYS, "s-opt", "telegram", "123")
+    contacts.set_opted_out(sessions, "s-opt", "telegram", True)
+    contacts.remember_contact(sessions, KEYS, "s-opt", "telegram", "123")
+    assert contacts.is_opted_out(sessions, "s-opt")  # only remembering: still opted out
+    contacts.remember_contact(sessions, KEYS, "s-opt", "telegram", "123", opt_in=True)
+    assert not contacts.is_opted_out(sessions, "s-opt")
