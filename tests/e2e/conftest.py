@@ -11,9 +11,30 @@ from typing import Dict, Iterator, List, Optional
 import pytest
 
 from bot.process import wait_ready
+from tests.connectors.fake_telegram import FakeTelegramServer
 from tests.rasa.conftest import ROOT, rasa_env, trained_model  # noqa: F401 - fixture
 
 BIN = Path(sys.executable).parent
+
+
+TG_TOKEN = "7000000001:AAExampleTokenForE2E_abcdefghijklm"
+TG_SECRET = "e2e-webhook-secret"
+TG_DEPLOYMENT_SECRET = "d" * 48
+
+
+@pytest.fixture(scope="package")
+def telegram_server(tmp_path_factory, trained_model):  # noqa: F811 - pytest fixture injection
+    """`navigator serve` with the Telegram channel on, talking to a fake Bot API on a local port
+    (``server["api"]``). Shared by the Telegram and the log-privacy tests: each Rasa start costs
+    about a minute of the suite, and the log scan then also covers the Telegram tests' lines."""
+    with FakeTelegramServer() as fake:
+        env = {"TELEGRAM_TOKEN": TG_TOKEN, "TELEGRAM_SECRET_TOKEN": TG_SECRET,
+               "TELEGRAM_API_BASE_URL": fake.base_url, "NAVIGATOR_SECRET_KEY": TG_DEPLOYMENT_SECRET,
+               "NAVIGATOR_LOG_LEVEL": "INFO"}
+        for server in start_servers(tmp_path_factory.mktemp("tg"), trained_model, [["setup"]],
+                                    env):
+            server["api"] = fake.api
+            yield server
 
 
 def free_port() -> int:

@@ -9,27 +9,19 @@ import httpx
 import pytest
 
 from bot.privacy import Keys
-from tests.connectors.fake_telegram import (CHAT, USER, FakeTelegramServer, callback_update,
-                                            location_update, text_update)
-from tests.e2e.conftest import start_servers
-from tests.rasa.conftest import trained_model  # noqa: F401 - fixture
+from tests.connectors.fake_telegram import (CHAT, USER, callback_update, location_update,
+                                            text_update)
+from tests.e2e.conftest import TG_DEPLOYMENT_SECRET, TG_SECRET, TG_TOKEN
 
 pytestmark = [pytest.mark.rasa, pytest.mark.e2e]
-TOKEN = "7000000001:AAExampleTokenForE2E_abcdefghijklm"
-SECRET = "e2e-webhook-secret"
-DEPLOYMENT_SECRET = "d" * 48
-SENDER = Keys(DEPLOYMENT_SECRET).pseudonym("telegram", str(USER["id"]))
+TOKEN, SECRET = TG_TOKEN, TG_SECRET
+SENDER = Keys(TG_DEPLOYMENT_SECRET).pseudonym("telegram", str(USER["id"]))
 
 
-@pytest.fixture(scope="module")
-def tg(tmp_path_factory, trained_model):  # noqa: F811 - pytest fixture injection
-    with FakeTelegramServer() as fake:
-        env = {"TELEGRAM_TOKEN": TOKEN, "TELEGRAM_SECRET_TOKEN": SECRET,
-               "TELEGRAM_API_BASE_URL": fake.base_url, "NAVIGATOR_SECRET_KEY": DEPLOYMENT_SECRET}
-        for server in start_servers(tmp_path_factory.mktemp("tg"), trained_model, [["setup"]],
-                                    env):
-            server["api"] = fake.api
-            yield server
+@pytest.fixture
+def tg(telegram_server):
+    """The shared Telegram deployment (tests/e2e/conftest.py)."""
+    return telegram_server
 
 
 def post(tg, update, secret=SECRET):
