@@ -110,7 +110,6 @@ class TelegramOutput(OutputChannel):
         """Make one Bot API call; False when it failed. 403 (the user blocked the bot) marks
         the contact unreachable; timeouts and network errors are retried; errors are logged
         by type only (no text, no ids)."""
-        delay = RETRY_DELAY_S
         for attempt in range(1, SEND_ATTEMPTS + 1):
             try:
                 await make_call()
@@ -119,21 +118,19 @@ class TelegramOutput(OutputChannel):
                 await in_thread(contacts.mark_unreachable, self.sessions,
                                 recipient_id or self.sender_id, "telegram", "blocked the bot")
                 return False
-            except BadRequest as exc:  # a NetworkError subclass, but sending again cannot help
-                logger.error("telegram send failed: %s", type(exc).__name__)
-                return False
-            except NetworkError as exc:  # TimedOut, connection errors
+            except TelegramError as exc:
+                # A timeout or a dropped connection may pass on a retry; a bad request
+                # (a NetworkError subclass in PTB) or anything else never will.
+                if not isinstance(exc, NetworkError) or isinstance(exc, BadRequest):
+                    logger.error("telegram send failed: %s", type(exc).__name__)
+                    return False
                 if attempt == SEND_ATTEMPTS:
                     logger.error("telegram send failed after %d attempts: %s", attempt,
                                  type(exc).__name__)
                     return False
                 logger.warning("telegram send failed (%s); retrying", type(exc).__name__)
-                await asyncio.sleep(delay)
-                delay *= 2
-            except TelegramError as exc:
-                logger.error("telegram send failed: %s", type(exc).__name__)
-                return False
-        return False
+                await asyncio.sleep(RETRY_DELAY_S * 2 ** (attempt - 1))
+        return False  # SEND_ATTEMPTS < 1
 
     async def send_document(self, recipient_id: Text, content: bytes, filename: str,
                             caption: Optional[str] = None) -> bool:
