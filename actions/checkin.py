@@ -17,7 +17,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import SKIPPED, button, latest_intent, latest_text, on_sms, service_name
+from actions.common import RISK_INTENTS, SKIPPED, button, latest_intent, latest_text, on_sms, service_name
 from actions.pathway import day_label, first_allowed, reminder
 from bot import checkin, contacts, handoff, outcomes, pathway
 from bot.navigator import get_navigator
@@ -120,7 +120,7 @@ class ValidateCheckinForm(FormValidationAction):
     async def extract_checkin_answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                      domain: DomainDict) -> Dict[Text, Any]:
         if tracker.get_slot("requested_slot") != "checkin_answer" or \
-                latest_intent(tracker) == "crisis":
+                latest_intent(tracker) in RISK_INTENTS:
             return {}
         text = latest_text(tracker)
         if latest_intent(tracker) == "skip":
@@ -141,7 +141,7 @@ class ValidateCheckinForm(FormValidationAction):
     async def extract_checkin_reason(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                      domain: DomainDict) -> Dict[Text, Any]:
         if tracker.get_slot("requested_slot") != "checkin_reason" or \
-                latest_intent(tracker) == "crisis":
+                latest_intent(tracker) in RISK_INTENTS:
             return {}
         return {"checkin_reason": checkin.parse_reason(latest_text(tracker)) or "other"}
 

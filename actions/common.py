@@ -6,6 +6,8 @@ from typing import Any, Dict, List, Optional
 from rasa_sdk import Tracker
 
 SKIPPED = "skipped"
+# Intents that signal risk (urgent, concern): every form lets these go to the safety rules.
+RISK_INTENTS = ("crisis", "concern")
 
 
 def slot_age(tracker: Tracker) -> Optional[int]:

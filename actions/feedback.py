@@ -16,7 +16,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import SKIPPED, button, latest_intent, latest_text, on_sms, service_name
+from actions.common import RISK_INTENTS, SKIPPED, button, latest_intent, latest_text, on_sms, service_name
 from bot import pathway, reviews
 from bot.navigator import get_navigator
 
@@ -93,7 +93,7 @@ class ValidateRatingForm(FormValidationAction):
     async def extract_rating_stars(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                    domain: DomainDict) -> Dict[Text, Any]:
         if tracker.get_slot("requested_slot") != "rating_stars" or \
-                latest_intent(tracker) == "crisis":
+                latest_intent(tracker) in RISK_INTENTS:
             return {}
         if latest_intent(tracker) == "skip":
             return {"rating_stars": SKIPPED, "rating_comment": SKIPPED}
@@ -108,7 +108,7 @@ class ValidateRatingForm(FormValidationAction):
     async def extract_rating_comment(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                      domain: DomainDict) -> Dict[Text, Any]:
         if tracker.get_slot("requested_slot") != "rating_comment" or \
-                latest_intent(tracker) == "crisis":
+                latest_intent(tracker) in RISK_INTENTS:
             return {}
         text = latest_text(tracker).strip()
         if latest_intent(tracker) == "skip" or not text or text.startswith("/"):
@@ -186,7 +186,7 @@ class ValidateTipForm(FormValidationAction):
 
     async def extract_tip_text(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> Dict[Text, Any]:
-        if tracker.get_slot("requested_slot") != "tip_text" or latest_intent(tracker) == "crisis":
+        if tracker.get_slot("requested_slot") != "tip_text" or latest_intent(tracker) in RISK_INTENTS:
             return {}
         text = latest_text(tracker).strip()
         if latest_intent(tracker) == "skip" or not text or text.startswith("/"):

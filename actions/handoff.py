@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
@@ -19,7 +19,7 @@ from actions.common import button, on_sms
 from bot import handoff
 from bot.duty import handoff_notice
 from bot.navigator import get_navigator
-from bot.safety import region_help
+from bot.safeguarding.helplines import region_help
 from bot.settings import get_settings
 from bot.smstext import menu_text, number_buttons, segments, to_gsm
 
@@ -41,16 +41,19 @@ def peer_wording(notice: str) -> str:
 
 
 async def open_handoff(tracker: Tracker, reason: str, urgent: bool = False,
-                       kind: str = "worker") -> Optional[str]:
+                       kind: str = "worker", risk: Sequence[str] = (),
+                       helplines_given: bool = False) -> Optional[str]:
     """Open (or join) the conversation's handoff of ``kind``; the notice to send (it names who
-    really has it: an open worker handoff stays one), None if it failed."""
+    really has it: an open worker handoff stays one), None if it failed. ``risk``: the kinds of
+    risk (the queue shows them); ``helplines_given``: the reply has just listed helplines, so
+    the out-of-hours notice does not repeat them."""
     settings = get_settings()
     sessions = get_navigator().sessions
     needs = tracker.get_slot("needs") or ()
 
     def _open() -> Tuple[str, str]:
         h = handoff.request_handoff(sessions, tracker.sender_id, _channel(tracker), reason,
-                                    urgent=urgent, needs=needs, kind=kind)
+                                    urgent=urgent, needs=needs, kind=kind, risk=risk)
         return handoff.organisation_name(sessions, h.org_id), h.kind
 
     try:
@@ -60,7 +63,7 @@ async def open_handoff(tracker: Tracker, reason: str, urgent: bool = False,
         return None
     if org_name == settings.default_org:  # created on the fly, never given a real name
         org_name = ""
-    notice = handoff_notice(settings, org_name, urgent=urgent)
+    notice = handoff_notice(settings, org_name, urgent=urgent, helplines_given=helplines_given)
     return peer_wording(notice) if got == handoff.PEER_MENTOR else notice
 
 

@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import (SKIPPED, button, channel_of, detail_buttons, latest_intent,
+from actions.common import (RISK_INTENTS, SKIPPED, button, channel_of, detail_buttons, latest_intent,
                             latest_text, on_sms, place_label, slot_age, slot_point)
 from actions.privacy import child_mode
 from bot import consent
@@ -70,7 +70,7 @@ class ValidateSearchForm(FormValidationAction):
 
     async def extract_location(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> Dict[Text, Any]:
-        if tracker.get_slot("location") is not None or latest_intent(tracker) == "crisis":
+        if tracker.get_slot("location") is not None or latest_intent(tracker) in RISK_INTENTS:
             return {}
         point = _metadata_point(tracker)
         if point:
@@ -106,7 +106,7 @@ class ValidateSearchForm(FormValidationAction):
 
     async def extract_age(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                           domain: DomainDict) -> Dict[Text, Any]:
-        if tracker.get_slot("age") is not None or latest_intent(tracker) == "crisis":
+        if tracker.get_slot("age") is not None or latest_intent(tracker) in RISK_INTENTS:
             return {}
         text, intent = latest_text(tracker), latest_intent(tracker)
         asked = tracker.get_slot("requested_slot") == "age"

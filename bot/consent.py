@@ -30,7 +30,8 @@ from bot.contacts import contact_row
 from bot.forget import is_pending
 from bot.models import ChannelContact
 from bot.parsing import parse_age
-from bot.safety import region_help
+from bot.safeguarding import check
+from bot.safeguarding.helplines import region_help
 
 CHILD_AGE = 13  # below this: signpost, keep nothing
 PRIVACY, FORGET, EXPORT = "privacy", "forget", "export"
@@ -170,7 +171,7 @@ def forgotten(channel: str) -> str:
 def child_text(region: str) -> str:
     """For someone under 13: a children's helpline, and that nothing is kept."""
     rh = region_help(region)
-    line = next((h for h in rh.helplines if "young_people" in h.covers), None)
+    line = rh.for_children()
     helpline = f" {line.name} is there for you: {line.contact} ({line.hours})." if line else ""
     return (f"Thanks for telling me. This service is for people aged {CHILD_AGE} and over, so I "
             f"won't keep our chat.{helpline} If you're in danger now, call {rh.emergency}. "
@@ -185,6 +186,7 @@ class ContactState:
     noticed: bool = False
     child: bool = False
     forget_pending: bool = False
+    safety_check: Optional[check.Pending] = None  # "are you safe right now?" awaits its answer
 
 
 def _now() -> datetime:
@@ -195,11 +197,13 @@ def state(sessions: sessionmaker, sender_id: str, now: Optional[datetime] = None
     """The sender's notice/child/forget state (all False for someone never seen)."""
     with sessions() as s:
         row = s.execute(select(ChannelContact.notice_at, ChannelContact.child_at,
-                               ChannelContact.forget_requested_at)
+                               ChannelContact.forget_requested_at, ChannelContact.safety_check_at,
+                               ChannelContact.safety_check_kinds)
                         .where(ChannelContact.sender_id == sender_id)).first()
     if row is None:
         return ContactState()
-    return ContactState(row[0] is not None, row[1] is not None, is_pending(row[2], now))
+    return ContactState(row[0] is not None, row[1] is not None, is_pending(row[2], now),
+                        check.pending(row[3], row[4], now))
 
 
 def record_notice(sessions: sessionmaker, sender_id: str, channel: str) -> bool:

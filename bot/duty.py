@@ -14,7 +14,7 @@ from datetime import datetime, time, timedelta, timezone
 from typing import List, Optional, Tuple
 from zoneinfo import ZoneInfo
 
-from bot.safety import region_help
+from bot.safeguarding.helplines import region_help
 
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 _GROUP = re.compile(r"^(?P<d1>[a-z]{3})(?:\s*-\s*(?P<d2>[a-z]{3}))?\s+"
@@ -111,9 +111,10 @@ def on_duty(now: Optional[datetime], settings) -> bool:
 
 
 def handoff_notice(settings, org_name: str, now: Optional[datetime] = None,
-                   urgent: bool = False) -> str:
+                   urgent: bool = False, helplines_given: bool = False) -> str:
     """What the bot tells the young person when a person takes over: who, roughly when, and
-    (out of hours) the helplines to use meanwhile. Plain text, SMS-friendly."""
+    (out of hours) the helplines to use meanwhile, unless the same reply has just given the
+    ones that fit (``helplines_given``: crisis support). Plain text, SMS-friendly."""
     who = f"a youth worker at {org_name}" if org_name else "a youth worker"
     region = region_help(settings.region)
     if on_duty(now, settings):
@@ -125,10 +126,13 @@ def handoff_notice(settings, org_name: str, now: Optional[datetime] = None,
     hours = parse_duty_hours(settings.duty_hours)
     when = f" (they're around {hours.text})" if hours.shifts else ""
     lines = [f"Our youth workers aren't on duty right now{when}. I've passed your messages to "
-             f"{who} and someone will reply here when they're back.",
-             f"If you need to talk to someone now: call {region.emergency} if you're in danger."]
-    lines += [f"- {h.name}: {h.contact}" + (f" ({h.hours})" if h.hours else "")
-              for h in region.helplines[:3]]
+             f"{who} and someone will reply here when they're back."]
+    if helplines_given:
+        lines.append(f"Until then, the numbers above are there for you, and {region.emergency} "
+                     f"if you're in danger.")
+        return " ".join(lines)
+    lines.append(f"If you need to talk to someone now: call {region.emergency} if you're in danger.")
+    lines += [h.line() for h in region.helplines[:3]]
     return "\n".join(lines)
 
 

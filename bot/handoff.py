@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.duty import RESUME_MESSAGE
 from bot.handoff_models import Handoff, HandoffMessage, Organisation, OutboxItem, Worker
 from bot.models import ChannelContact
-from bot.safety import assess
+from bot.safeguarding import assess
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -130,12 +130,13 @@ def _raise_kind(s: Session, h: Handoff, urgent: bool, why: str) -> None:
 def request_handoff(sessions: sessionmaker, sender_id: str, channel: str, reason: str,
                     urgent: bool = False, org: Optional[str] = None,
                     needs: Iterable[str] = (), default_org: Optional[str] = None,
-                    kind: str = "worker") -> Handoff:
+                    kind: str = "worker", risk: Iterable[str] = ()) -> Handoff:
     """Open a handoff for ``sender_id`` (or return the one already open). A crisis is always
     urgent and upgrades an open handoff to urgent; ``needs`` (codes) are kept for searching.
     ``kind="peer_mentor"`` (reason ``request`` or ``peer``) opens a peer chat; an urgent request
     is always for youth workers and turns an open peer chat into one, as does any ``worker``
-    request. An open worker handoff is returned as it is to a peer request."""
+    request. An open worker handoff is returned as it is to a peer request. ``risk``: the kinds
+    of risk seen (``bot.safeguarding.kinds``), shown in the queue."""
     if not sender_id or not isinstance(sender_id, str) or len(sender_id) > 80:
         raise HandoffError("sender_id must be a non-empty string of at most 80 characters")
     if channel not in CHANNELS:
@@ -163,11 +164,13 @@ def request_handoff(sessions: sessionmaker, sender_id: str, channel: str, reason
                         _raise_kind(s, found, urgent, reason)
                     if need_text and not found.needs:
                         found.needs = need_text
+                    found.risk = merge_risk(found.risk, risk)
                     return found
                 target = _route(s, sender_id, org, default_org)
                 row = Handoff(sender_id=sender_id, channel=channel, org_id=target.id,
                               reason=reason, kind=kind, urgent=urgent, status="open",
-                              open_sender=sender_id, needs=need_text)
+                              open_sender=sender_id, needs=need_text,
+                              risk=merge_risk("", risk))
                 s.add(row)
             logger.info("handoff %s opened (%s, %s, %s%s)", row.id, channel, reason, kind,
                         ", urgent" if urgent else "")
@@ -189,32 +192,48 @@ def active_handoff(sessions: sessionmaker, sender_id: str) -> Optional[Handoff]:
         return s.execute(select(Handoff).where(Handoff.open_sender == sender_id)).scalar()
 
 
+def merge_risk(stored: str, kinds: Iterable[str]) -> str:
+    """The handoff's kinds of risk with ``kinds`` added (comma separated, at most 255 chars)."""
+    merged = dict.fromkeys([k for k in (stored or "").split(",") if k] + [k for k in kinds if k])
+    return ",".join(merged)[:255]
+
+
 @dataclass(frozen=True)
 class PausedTurn:
-    """A user message kept for the worker. ``crisis``: it signals risk (the caller should send
-    crisis support at once; the handoff is now urgent)."""
+    """A user message kept for the worker. ``crisis``: it signals urgent risk (the caller
+    should send crisis support at once; the handoff is now urgent). ``concern``: it signals
+    risk that is not clearly urgent (the caller asks whether they are safe). ``kinds``: the
+    kinds of risk."""
 
     handoff: Handoff
     message: HandoffMessage
     crisis: bool
+    concern: bool = False
+    kinds: Tuple[str, ...] = ()
 
 
 def record_user_message(sessions: sessionmaker, sender_id: str, text: str,
-                        escalate: bool = False) -> Optional[PausedTurn]:
+                        escalate: bool = False, kinds: Iterable[str] = ()) -> Optional[PausedTurn]:
     """Keep a message from a paused conversation for the worker. None when the conversation is
-    not paused: then the caller must hand the message to the bot as usual."""
+    not paused: then the caller must hand the message to the bot as usual. ``escalate``: urgent
+    whatever the text says (the answer "no" to "are you safe?"), about ``kinds``."""
     text = _clean(text, MAX_TEXT)
-    crisis = escalate or assess(text).crisis
+    verdict = assess(text)
+    crisis = escalate or verdict.crisis
+    concern = not crisis and verdict.concern
+    found = tuple(dict.fromkeys(tuple(verdict.kinds) + tuple(kinds)))
     with sessions() as s, s.begin():
         h = s.execute(select(Handoff).where(Handoff.open_sender == sender_id)).scalar()
         if h is None:
             return None
         if crisis:
             _raise_kind(s, h, True, "a paused message")
+        if found:
+            h.risk = merge_risk(h.risk, found)
         msg = HandoffMessage(handoff_id=h.id, sender_id=sender_id, role="user", text=text,
                              crisis=crisis)
         s.add(msg)
-    return PausedTurn(h, msg, crisis)
+    return PausedTurn(h, msg, crisis, concern, found)
 
 
 def record_bot_message(sessions: sessionmaker, sender_id: str, text: str,

@@ -91,6 +91,8 @@ class Handoff(Base):
     # "at most one open handoff per conversation" hold across processes.
     open_sender = Column(String(80), nullable=True, unique=True)
     needs = Column(String(255), nullable=False, default="")  # need codes, comma separated
+    # kinds of risk seen (bot/safeguarding/kinds.py), comma separated: the queue shows them
+    risk = Column(String(255), nullable=False, default="", server_default="")
 
     __table_args__ = (Index("ix_handoff_org_status", "org_id", "status"),)
 

@@ -244,6 +244,10 @@ class ChannelContact(Base):
     forget_requested_at = Column(DateTime(timezone=True), nullable=True)  # /forget, not confirmed
     notice_at = Column(DateTime(timezone=True), nullable=True)  # privacy notice shown (consent)
     child_at = Column(DateTime(timezone=True), nullable=True)  # said they are under 13
+    # The concern tier asked "are you safe right now?" (bot/safeguarding/check.py): the answer
+    # must reach the safety check in every state (handoff, under 13, opted-out SMS).
+    safety_check_at = Column(DateTime(timezone=True), nullable=True)
+    safety_check_kinds = Column(String(255), nullable=True)  # the kinds of risk it was about
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
 

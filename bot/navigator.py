@@ -14,11 +14,11 @@ from typing import Optional, Sequence, Tuple
 
 from sqlalchemy.orm import sessionmaker
 
-from bot import safety
 from bot.db import session_factory
 from bot.directory import search as search_mod
 from bot.models import SafeguardingAlert
 from bot.places import Place, PlaceResolver, coordinates_place
+from bot.safeguarding import replies
 from bot.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -61,13 +61,15 @@ class Navigator:
             return search_mod.get_service(s, service_id, latitude, longitude,
                                           tz=self.settings.timezone)
 
-    def raise_alert(self, sender_key: str, categories: Tuple[str, ...]) -> None:
-        """Record an urgent safeguarding flag for a human. Never raises: safety text comes first."""
+    def raise_alert(self, sender_key: str, categories: Tuple[str, ...],
+                    urgency: str = "urgent") -> None:
+        """Record a safeguarding flag for a human (``urgency`` "urgent" or "concern"; the
+        categories are kinds of risk). Never raises: safety text comes first."""
         try:
             with self.sessions() as s, s.begin():
-                s.add(SafeguardingAlert(sender_key=sender_key[:128],
-                                        categories=",".join(categories) or "unspecified"))
-            logger.warning("urgent safeguarding alert raised (categories=%s)",
+                s.add(SafeguardingAlert(sender_key=sender_key[:128], urgency=urgency,
+                                        categories=",".join(categories)[:255] or "unspecified"))
+            logger.warning("%s safeguarding alert raised (categories=%s)", urgency,
                            ",".join(categories) or "unspecified")
         except Exception:  # the user must still get crisis support if the DB is down
             logger.exception("could not store safeguarding alert")
@@ -86,13 +88,18 @@ class Navigator:
         """:meth:`service` in a worker thread."""
         return await asyncio.to_thread(self.service, *args, **kwargs)
 
-    async def araise_alert(self, sender_key: str, categories: Tuple[str, ...]) -> None:
+    async def araise_alert(self, sender_key: str, categories: Tuple[str, ...],
+                           urgency: str = "urgent") -> None:
         """:meth:`raise_alert` in a worker thread."""
-        await asyncio.to_thread(self.raise_alert, sender_key, categories)
+        await asyncio.to_thread(self.raise_alert, sender_key, categories, urgency)
 
-    def crisis_text(self, categories: Tuple[str, ...], under_18: bool = False) -> str:
-        """Helplines for the deployment's region."""
-        return safety.crisis_message(self.settings.region, categories, under_18=under_18)
+    def crisis_reply(self, kinds: Sequence[str], age: Optional[int] = None) -> list:
+        """Urgent crisis support for the deployment's region (messages to send in order)."""
+        return replies.urgent_reply(self.settings.region, kinds, age)
+
+    def concern_reply(self, kinds: Sequence[str], age: Optional[int] = None) -> str:
+        """The concern tier's safety check for the deployment's region."""
+        return replies.concern_reply(self.settings.region, kinds, age)
 
 
 @lru_cache(maxsize=1)

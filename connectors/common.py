@@ -118,24 +118,39 @@ def redact_in_logs(*secrets: str) -> None:
 
 
 async def bot_or_worker(message: Any, on_new_message: Callable[[Any], Awaitable[Any]],
-                        sessions: sessionmaker) -> bool:
+                        sessions: sessionmaker, pending: Any = None) -> bool:
     """Give ``message`` (a Rasa ``UserMessage``) to the bot unless a youth worker has the
     conversation (an open handoff): then it is kept for the worker, and a message that signals
-    risk still gets crisis support at once (and makes the handoff urgent). True if the bot got it.
+    risk still gets an answer at once: urgent support (the handoff becomes urgent), or the
+    concern tier's "are you safe right now?". ``pending``: a safety check waiting for its answer
+    (``bot.safeguarding.check.Pending``): "no" makes the message urgent. True if the bot got it.
     """
     from bot import handoff
-    from bot.safety import assess, crisis_message
+    from bot.safeguarding import check, replies
     from bot.settings import get_settings
 
     text = message.text or ""
-    turn = await in_thread(handoff.record_user_message, sessions, message.sender_id, text)
+    answer = check.answer(text) if pending is not None else None
+    turn = await in_thread(handoff.record_user_message, sessions, message.sender_id, text,
+                           escalate=answer == check.UNSAFE,
+                           kinds=pending.kinds if pending is not None else ())
     if turn is None:
         await on_new_message(message)
         return True
+    region, out, sender = get_settings().region, message.output_channel, message.sender_id
+    if answer is not None or turn.crisis:
+        await in_thread(check.clear, sessions, sender)
     if turn.crisis:
-        reply = crisis_message(get_settings().region, assess(text).categories)
-        await message.output_channel.send_text_message(message.sender_id, reply)
-        await in_thread(handoff.record_bot_message, sessions, message.sender_id, reply)
+        reply = "\n".join(replies.urgent_reply(region, turn.kinds))
+    elif answer == check.SAFE:  # "Yes, I'm safe" can read as a concern itself
+        reply = replies.safe_reply()
+    elif turn.concern:
+        reply = replies.concern_sms(region, turn.kinds)
+        await in_thread(check.ask, sessions, sender, turn.handoff.channel, turn.kinds)
+    else:
+        return False
+    await out.send_text_message(sender, reply)
+    await in_thread(handoff.record_bot_message, sessions, sender, reply)
     return False
 
 

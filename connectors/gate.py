@@ -2,7 +2,9 @@
 
 ``deliver`` is the one entry point our channels (REST, Telegram, SMS) give a ``UserMessage`` to:
 
-1. a message that signals risk always goes on (to the bot, or crisis support during a handoff);
+1. a message that signals risk (urgent or concern: ``bot.safeguarding``) always goes on (to the
+   bot, or crisis support during a handoff), and so does the answer to a pending "are you safe
+   right now?", whatever the state;
 2. under 13 (said now, or before): a children's helpline, nothing stored (``bot.consent``);
 3. a pending "delete my data": "yes" (or the request again) deletes everything; anything else
    cancels it and carries on;
@@ -19,7 +21,7 @@ from typing import Any, Awaitable, Callable, Dict, List
 from sqlalchemy.orm import sessionmaker
 
 from bot import consent, forget, mydata
-from bot.safety import assess
+from bot.safeguarding import assess, check
 from bot.settings import get_settings
 from connectors import reminders
 from connectors.common import bot_or_worker, forget_tracker, in_thread, tracker_events
@@ -44,14 +46,20 @@ async def deliver(message: Any, on_new_message: Callable[[Any], Awaitable[Any]],
     text = (message.text or "").strip()
     sender, out, channel = message.sender_id, message.output_channel, _channel(message)
     settings = get_settings()
-    if assess(text).crisis:
+    if assess(text).signal:
         # A "yes" after crisis support answers the worker or the bot, never a deletion.
+        pending = None
         try:
             await in_thread(consent.cancel_forget, sessions, sender)
+            pending = (await in_thread(consent.state, sessions, sender)).safety_check
         except Exception as exc:  # the database must never hold back crisis support
             logger.error("could not cancel a pending forget: %s", type(exc).__name__)
-        return await _onward(message, on_new_message, sessions, pause_for_worker, app)
+        return await _onward(message, on_new_message, sessions, pause_for_worker, app, pending)
     st = await in_thread(consent.state, sessions, sender)
+    if st.safety_check is not None and not st.forget_pending and check.answer(text):
+        # The answer to "are you safe right now?" reaches the check in every state.
+        return await _onward(message, on_new_message, sessions, pause_for_worker, app,
+                             st.safety_check)
     age = consent.stated_age(text) if not text.startswith("/") else None
     if st.child and (age is None or age < consent.CHILD_AGE):
         await out.send_text_message(sender, consent.child_text(settings.region))
@@ -81,13 +89,15 @@ async def deliver(message: Any, on_new_message: Callable[[Any], Awaitable[Any]],
         return False
     if not st.noticed and await in_thread(consent.record_notice, sessions, sender, channel):
         await out.send_text_message(sender, consent.notice(channel, settings.retention_days))
-    return await _onward(message, on_new_message, sessions, pause_for_worker, app)
+    return await _onward(message, on_new_message, sessions, pause_for_worker, app,
+                         st.safety_check)
 
 
 async def _onward(message: Any, on_new_message: Callable[[Any], Awaitable[Any]],
-                  sessions: sessionmaker, pause_for_worker: bool, app: Any = None) -> bool:
+                  sessions: sessionmaker, pause_for_worker: bool, app: Any = None,
+                  pending: Any = None) -> bool:
     if pause_for_worker:
-        turned = await bot_or_worker(message, on_new_message, sessions)
+        turned = await bot_or_worker(message, on_new_message, sessions, pending)
     else:
         await on_new_message(message)
         turned = True

@@ -8,7 +8,7 @@ A channel wraps the ``on_new_message`` Rasa hands to its blueprint::
 
 and every turn then ends, within ``NAVIGATOR_TURN_TIMEOUT_S`` (default 9 s), with either the
 assistant's own reply or :func:`safe_reply`: "I'm having trouble", plus the emergency number and
-helplines when the message signals a crisis (``bot.safety.assess``). That happens when
+helplines when the message signals a crisis (``bot.safeguarding.assess``). That happens when
 
 - the turn raised: tracker store (PostgreSQL, made to raise by
   :func:`fail_closed_tracker_store`) or lock store (Redis) unreachable, ...; the
@@ -33,7 +33,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Optional
 
-from bot.safety import assess, crisis_message, region_help
+from bot.safeguarding import assess, replies
+from bot.safeguarding.helplines import region_help, urgent_text
 from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -152,7 +153,9 @@ def safe_reply(text: Optional[str], region: Optional[str] = None) -> str:
     region = region or get_settings().region
     verdict = assess(text or "")
     if verdict.crisis:
-        return crisis_message(region, verdict.categories) + "\n\n" + TROUBLE
+        return urgent_text(region, verdict.kinds) + "\n\n" + TROUBLE
+    if verdict.concern:
+        return replies.concern_sms(region, verdict.kinds) + "\n\n" + TROUBLE
     return f"{TROUBLE} If you are in danger, call {region_help(region).emergency}."
 
 

@@ -37,7 +37,8 @@ from twilio.rest import Client
 from bot import consent, contacts
 from bot.deliveries import permanent_failure, record_status
 from bot.privacy import Keys
-from bot.safety import assess, region_help
+from bot.safeguarding import assess, check
+from bot.safeguarding.helplines import region_help
 from bot.settings import get_settings
 from bot.smstext import keyword, menu_choice, menu_text, number_buttons, pack_sms
 from connectors import reminders
@@ -319,7 +320,7 @@ class SMSInput(ChannelState, InputChannel):
     async def handle(self, on_new_message: Callable[[UserMessage], Awaitable[Any]],
                      sender_id: str, phone: str, text: str, sid: str, app: Any = None) -> None:
         """One inbound SMS: carrier keywords, menu numbers, then the conversation."""
-        crisis = assess(text).crisis
+        crisis = assess(text).signal  # urgent or concern: never a keyword, menu or silence
         opted_out = await in_thread(contacts.is_opted_out, self.sessions, sender_id)
         word = None if crisis else keyword(text)
         out = SMSOutput(self, (sender_id, phone), buffered=True, override_opt_out=True)
@@ -348,8 +349,12 @@ class SMSInput(ChannelState, InputChannel):
             menu = await in_thread(contacts.load_menu, self.sessions, sender_id)
             if choice <= len(menu) and menu[choice - 1][1]:
                 text = menu[choice - 1][1]
-        # Privacy requests (FORGET, MYDATA, ...) are answered even after STOP: they were asked.
+        # Privacy requests (FORGET, MYDATA, ...) are answered even after STOP: they were asked,
+        # and so is the answer to "are you safe right now?".
         answer = crisis or consent.request(text) is not None
+        if opted_out and not answer and check.answer(text):
+            st = await in_thread(consent.state, self.sessions, sender_id)
+            answer = st.safety_check is not None
         out = SMSOutput(self, (sender_id, phone), buffered=True, override_opt_out=answer,
                         withhold=opted_out and not answer)
 

@@ -28,7 +28,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import contacts
 from bot.privacy import Keys
-from bot.safety import assess
+from bot.safeguarding import assess
 from connectors import reminders
 from connectors.common import ChannelState, in_thread, redact_in_logs, spawn
 from connectors.gate import deliver
@@ -166,7 +166,7 @@ class TelegramInput(ChannelState, InputChannel):
             return
         if update.edited_message is not None:
             text = update.edited_message.text or ""
-            if text and assess(text).crisis:  # an edit that signals risk is never ignored
+            if text and assess(text).signal:  # an edit that signals risk is never ignored
                 await self._to_rasa(on_new_message, text[:MAX_TEXT], out, sender_id,
                                     chat_id)
             return
@@ -179,11 +179,12 @@ class TelegramInput(ChannelState, InputChannel):
                                 {"location": {"latitude": loc.latitude,
                                               "longitude": loc.longitude}})
             return
-        if message.text is None:
+        text = message.text if message.text is not None else message.caption
+        if not text:  # a photo or voice note without words: say so (a caption is read as text)
             if any(getattr(message, kind, None) for kind in _NON_TEXT):
                 await out.send_text_message(sender_id, CANT_READ)
             return
-        await self._text(message.text, on_new_message, out, sender_id, chat_id, app)
+        await self._text(text, on_new_message, out, sender_id, chat_id, app)
 
     async def _text(self, text: str, on_new_message, out: TelegramOutput, sender_id: str,
                     chat_id: str, app: Any) -> None:

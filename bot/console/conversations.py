@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from bot import accounts, casework, contacts, handoff
 from bot.accounts import SessionInfo
+from bot.safeguarding.kinds import labels as risk_labels
 from bot.console.web import check_csrf, current, render, see_other, state
 from bot.outbox import delivery_states
 from bot.privacy import mask
@@ -74,7 +75,7 @@ def view(request: Request, hid: int, info: SessionInfo = Depends(current)) -> HT
                colleagues=[w for w in accounts.org_workers(st.sessions, info.worker.org_id)
                            if h.kind in handoff.visible_kinds(w)],
                is_open=h.status in handoff.OPEN, kind=KIND_NAMES.get(h.kind, h.kind),
-               peer=_peer(info))
+               peer=_peer(info), risk=risk_labels(h.risk) if h.risk else "")
     return render(request, "conversation.html", ctx)
 
 

@@ -1,6 +1,7 @@
 """The queue (``/``): open handoffs of the worker's organisation, urgent first, then by how long
 they have waited; refreshed every 10 s by ``static/console.js`` from ``/queue/rows``. A peer
-mentor's queue holds only peer chats; workers and admins see both kinds, labelled."""
+mentor's queue holds only peer chats; workers and admins see both kinds, labelled. Each row
+names the kinds of risk the bot saw ("suicidal thoughts", "forced marriage or FGM")."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -11,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from bot.accounts import SessionInfo
 from bot.console.web import current, render, state
 from bot.handoff import queue, visible_kinds
+from bot.safeguarding.kinds import labels
 
 
 router = APIRouter()
@@ -26,7 +28,8 @@ def _rows(request: Request, info: SessionInfo) -> dict:
         minutes = int((now - since).total_seconds() // 60)
         waits[r.handoff.id] = f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 \
             else f"{minutes} min"
-    return {"rows": rows, "waits": waits}
+    risks = {r.handoff.id: labels(r.handoff.risk) if r.handoff.risk else "" for r in rows}
+    return {"rows": rows, "waits": waits, "risks": risks}
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -286,3 +286,16 @@ def blocked_update(update_id: int) -> dict:
         "chat": CHAT, "from": USER, "date": 1764500000,
         "old_chat_member": {"user": BOT_USER, "status": "member"},
         "new_chat_member": {"user": BOT_USER, "status": "kicked", "until_date": 0}}}
+
+
+def photo_update(update_id: int, caption: str = "") -> dict:
+    """A photo message as the Bot API sends it (sizes, and a caption when there is one)."""
+    message = {
+        "message_id": update_id, "from": USER, "chat": CHAT, "date": 1764500000,
+        "photo": [{"file_id": "AgACAgQAAxkBAAIC", "file_unique_id": "AQADc6sxG", "file_size": 1234,
+                   "width": 90, "height": 67},
+                  {"file_id": "AgACAgQAAxkBAAID", "file_unique_id": "AQADc6sxH",
+                   "file_size": 23456, "width": 320, "height": 240}]}
+    if caption:
+        message["caption"] = caption
+    return {"update_id": update_id, "message": message}

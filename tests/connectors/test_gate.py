@@ -191,3 +191,75 @@ def test_someone_elses_age_never_starts_minimal_mode(rig):
     assert rig.say("my sister is 12 years old and we need food") == [
         "bot: my sister is 12 years old and we need food"]
     assert not consent.state(rig.sessions, SENDER).child and rig.stored() > 0
+
+
+# -- the concern tier (issue 15): "are you safe right now?" in every state ----------------------
+CONCERN = "my bf checks my phone and gets angry when i see friends, im ok atm"
+
+
+def test_the_concern_text_is_a_concern_not_urgent():
+    from bot.safeguarding import assess
+
+    assert assess(CONCERN).concern
+
+
+@pytest.mark.first_contact
+def test_a_concern_first_message_is_answered_first_and_the_notice_waits(rig):
+    assert rig.say(CONCERN) == [f"bot: {CONCERN}"]
+    later = rig.say("ok")
+    assert later[0].startswith("Before we start")
+
+
+def test_a_child_with_a_concern_gets_the_bot_and_the_answer_reaches_the_check(rig):
+    from bot.safeguarding import check
+
+    rig.say("i am 11")
+    assert rig.say(CONCERN) == [f"bot: {CONCERN}"]  # never withheld
+    check.ask(rig.sessions, SENDER, "rest", ["partner_violence"])  # the bot asked
+    assert rig.say("no") == ["bot: no"]  # the answer goes to the check, not the child text
+    assert "won't keep" in rig.say("where can i go")[0]  # other messages: child mode as before
+
+
+def test_a_concern_cancels_a_pending_forget(rig):
+    rig.say("hello")
+    rig.say("delete my data")
+    assert rig.say(CONCERN) == [f"bot: {CONCERN}"]
+    assert rig.say("yes") == ["bot: yes"]  # answers the bot, deletes nothing
+    assert rig.stored() > 0
+
+
+def _paused(rig, text):
+    out = CollectingOutputChannel()
+    got = asyncio.run(deliver(UserMessage(text, out, SENDER, input_channel="telegram"),
+                              rig.on_new_message, rig.sessions, rig.app))
+    return got, [m.get("text") or "" for m in out.messages]
+
+
+def test_during_a_handoff_a_concern_asks_and_no_makes_it_urgent(rig):
+    rig.say("hello")
+    h = handoff.request_handoff(rig.sessions, SENDER, "telegram", "request")
+    got, replies = _paused(rig, CONCERN)
+    assert got is False and len(replies) == 1 and "Are you safe right now?" in replies[0]
+    assert "Reply YES or NO" in replies[0] and "999" not in replies[0]
+    with rig.sessions() as s:
+        row = s.get(handoff.Handoff, h.id)
+        assert not row.urgent and "partner_violence" in row.risk  # concern: not urgent by itself
+    assert consent.state(rig.sessions, SENDER).safety_check is not None
+    got, replies = _paused(rig, "no")
+    assert got is False and "call 999" in replies[0] and "0808 2000 247" in replies[0]
+    with rig.sessions() as s:
+        assert s.get(handoff.Handoff, h.id).urgent
+    assert consent.state(rig.sessions, SENDER).safety_check is None
+    assert rig.bot_got == ["hello"]  # the worker has it: the bot never got these
+
+
+def test_during_a_handoff_yes_ends_the_check_quietly(rig):
+    rig.say("hello")
+    h = handoff.request_handoff(rig.sessions, SENDER, "telegram", "request")
+    _paused(rig, CONCERN)
+    got, replies = _paused(rig, "Yes, I'm safe")
+    assert replies == ["Thank you for letting me know. If that changes, tell me any time."]
+    with rig.sessions() as s:
+        assert not s.get(handoff.Handoff, h.id).urgent
+    assert consent.state(rig.sessions, SENDER).safety_check is None
+    assert _paused(rig, "thanks") == (False, [])

@@ -196,6 +196,31 @@ def test_crisis_after_opt_out_still_gets_support_for_that_turn(sessions):
     run(scenario())
 
 
+def test_a_concern_after_opt_out_is_asked_and_the_answer_gets_through(sessions):
+    from bot.safeguarding import check
+
+    concern = "sometimes i think about not being here but im safe right now"
+
+    def reply(m):
+        if m.text == concern:  # the bot asks, as action_safety_check does
+            check.ask(sessions, SENDER, "sms", ["suicidal_ideation"])
+            return [{"text": "Are you safe right now? Reply YES or NO."}]
+        return [{"text": "Call 999. Samaritans 116 123."}] if m.text == "NO" else [{"text": "ok"}]
+
+    async def scenario():
+        async with running(sessions, reply=reply) as h:
+            await h.text(PHONE, "STOP")
+            await h.text(PHONE, concern)
+            assert h.sent_to(PHONE)[-1] == "Are you safe right now? Reply YES or NO."
+            await h.text(PHONE, "NO")  # an answer to the check: never withheld, not a keyword
+            assert h.sent_to(PHONE)[-1] == "Call 999. Samaritans 116 123."
+            assert contacts.is_opted_out(sessions, SENDER)
+            check.clear(sessions, SENDER)
+            await h.text(PHONE, "hello")  # after the check, opted out as before
+            assert len(h.sent_to(PHONE)) == 3
+    run(scenario())
+
+
 def test_start_resubscribes_and_help_answers(sessions):
     async def scenario():
         async with running(sessions) as h:

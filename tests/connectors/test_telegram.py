@@ -22,7 +22,7 @@ from connectors.common import drain
 from connectors.telegram import SECRET_HEADER, TelegramInput
 from tests.connectors.fake_telegram import (CHAT, USER, FakeRequest, FakeTelegram, blocked_update,
                                             callback_update, edited_update, location_update,
-                                            sticker_update, text_update)
+                                            photo_update, sticker_update, text_update)
 from tests.connectors.sanic_server import LiveServer
 
 SECRET = "webhook-secret_123"
@@ -168,6 +168,19 @@ def test_forget_deletes_conversation_and_contact(tg):
     assert tg.server.call(tg.agent.tracker_store.retrieve(SENDER)) is None
     assert contacts.get_contact(tg.sessions, SENDER) is None
     assert "deleted our chat" in tg.api.sent()[-1]["text"]
+
+
+def test_a_photo_caption_is_read_as_text(tg):
+    tg.post(photo_update(31, "i want to die"))
+    assert tg.agent.messages[-1].text == "i want to die"
+    tg.post(photo_update(32))  # no words: the friendly reply
+    assert "I can only read text" in tg.api.sent()[-1]["text"]
+    assert len(tg.agent.messages) == 1
+
+
+def test_an_edit_that_signals_a_concern_is_not_ignored(tg):
+    tg.post(edited_update(33, "sometimes i think about not being here but im safe right now"))
+    assert tg.agent.messages[-1].text.startswith("sometimes i think")
 
 
 def test_non_text_gets_a_friendly_reply_and_edits_are_ignored(tg):

@@ -19,7 +19,7 @@ from bot import contacts, handoff
 from bot.console import create_console_app
 from bot.duty import RESUME_MESSAGE
 from bot.handoff_models import Handoff
-from bot.safety import crisis_message
+from bot.safeguarding.helplines import urgent_text
 from bot.settings import load_settings
 from connectors.common import drain
 from connectors.outbox_senders import sms_sender, telegram_sender
@@ -115,7 +115,7 @@ def _bot_conversation(tracker_db: str) -> None:
         BotUttered("Here's somewhere to stay help near Leeds: 1. Northgate Youth Hub Drop-in ...",
                    timestamp=t0 + 22),
         UserUttered("i can't go on, i want to end it", timestamp=t0 + 60),
-        BotUttered(crisis_message("GB", ("suicide",)), timestamp=t0 + 61),
+        BotUttered(urgent_text("GB", ("suicidal_ideation",)), timestamp=t0 + 61),
     ]
     # Sync Playwright holds an event loop in this thread: Rasa's async store runs in another.
     from concurrent.futures import ThreadPoolExecutor

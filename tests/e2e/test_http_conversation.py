@@ -10,6 +10,8 @@ import pytest
 import yaml
 
 from bot.chat import send
+from bot.safeguarding import CONCERN, URGENT, assess
+from bot.safeguarding import model as M
 from tests.e2e.conftest import start_servers, texts
 from tests.rasa.conftest import ROOT, trained_model  # noqa: F401 - fixture
 
@@ -27,7 +29,7 @@ def server(tmp_path_factory, trained_model):  # noqa: F811 - pytest fixture inje
 def test_search_conversation_over_http(server):
     sid = f"e2e-{uuid.uuid4().hex[:8]}"
     assert "help you find support" in texts(send(server["url"], sid, "hi"))
-    reply = send(server["url"], sid, "my dad threw me out, where do i go tonight")
+    reply = send(server["url"], sid, "i need somewhere to live, my lease ends next month")
     assert "Where are you?" in texts(reply)
     assert "How old are you?" in texts(send(server["url"], sid, "Leeds"))
     results = send(server["url"], sid, "19")
@@ -62,8 +64,7 @@ def test_bad_input_is_answered_not_crashed(server):
     assert texts(send(server["url"], sid, "what can you do"))
 
 
-CRISIS_EVAL = yaml.safe_load((ROOT / "tests" / "data" / "crisis_eval.yml").read_text())
-ISSUE_CRISIS = ["i want to die", "been self harming", "scared of my partner, he threatens me"]
+EXPLICIT = yaml.safe_load((ROOT / "tests" / "data" / "crisis_explicit.yml").read_text("utf-8"))
 ISSUE_NEAR_MISS = ["my feet are killing me", "dying for a coffee lol"]
 
 
@@ -71,21 +72,36 @@ def _first_reply(server, text):
     return send(server["url"], f"e2e-{uuid.uuid4().hex[:10]}", text)
 
 
-def test_every_clear_crisis_phrase_gets_helplines_first(server):
-    """Through the whole pipeline (NLU, CrisisGuard, rules, action): helplines come first."""
+def _tier_of_reply(replies):
+    first_three = " ".join(r.get("text") or "" for r in replies[:3])
+    if "call 999" in first_three:
+        return URGENT
+    return CONCERN if "Are you safe right now?" in first_three else None
+
+
+def test_explicit_statements_get_urgent_support_first(server):
+    """Through the whole pipeline (gate, NLU, CrisisGuard, rules, action), as a first message:
+    the emergency number and helplines before anything else, never the privacy notice first."""
     missed = []
-    for text in ISSUE_CRISIS + [c["text"] for c in CRISIS_EVAL["crisis"]]:
+    for text in EXPLICIT["urgent"]:
         replies = _first_reply(server, text)
-        first_two = " ".join(r.get("text") or "" for r in replies[:2])
-        if "call 999" not in first_two or "116 123" not in first_two:
+        if _tier_of_reply(replies) != URGENT or "Before we start" in replies[0].get("text", ""):
             missed.append(text)
     assert not missed, missed
 
 
-def test_no_near_miss_gets_crisis_support(server):
-    flagged = [text for text in ISSUE_NEAR_MISS + [n["text"] for n in CRISIS_EVAL["near_miss"]]
-               if "116 123" in texts(_first_reply(server, text))]
-    assert not flagged, flagged
+def test_the_pipeline_gives_the_detectors_verdict(server):
+    """Every message of the project's older sets gets over HTTP the tier the detector gives it
+    in-process: urgent support, the safety check, or neither."""
+    examples = [e for e in M.load_corpus() if e.writer == "project_issue2"]
+    wrong = []
+    for e in examples + [M.Example(t, "near_miss", "hyperbole", "", "issue")
+                         for t in ISSUE_NEAR_MISS]:
+        expected = assess(e.text).tier
+        got = _tier_of_reply(_first_reply(server, e.text))
+        if got != expected:
+            wrong.append((e.text, expected, got))
+    assert not wrong, wrong
 
 
 def test_sigterm_stops_everything(server):

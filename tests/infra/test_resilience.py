@@ -55,7 +55,7 @@ def test_a_crisis_gets_helplines_when_nothing_else_answers():
         return None
 
     reply = "\n\n".join(texts(turn(silent, "i want to die")))
-    assert reply.startswith("If you are in danger") and "116 123" in reply and TROUBLE in reply
+    assert "call 999" in reply.splitlines()[0] and "116 123" in reply and TROUBLE in reply
 
 
 def test_a_failed_action_adds_the_safe_reply(caplog):
