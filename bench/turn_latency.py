@@ -4,6 +4,12 @@ Measures the navigator (Rasa server + action server + SQLite directory) and, in 
 a bare `rasa init` bot (no custom actions) as a baseline.
 
     .venv/bin/python bench/turn_latency.py --turns 200
+    .venv/bin/python bench/turn_latency.py --turns 200 --ref f13c396   # + the navigator at a
+                                                                         # git commit, same run
+
+With ``--ref`` the commit is checked out in a temporary git worktree, its Rasa model trained
+there, and its navigator started from it (``PYTHONPATH`` points at the worktree) and measured
+with the same script in the same run.
 
 Results: printed as a Markdown table and saved to bench/out/turn_latency.json.
 """
@@ -68,18 +74,31 @@ def summary(lat: list) -> dict:
             "max_ms": round(s[-1], 1)}
 
 
-def start_navigator(tmp: Path):
+def start_navigator(tmp: Path, root: Path = ROOT, name: str = "nav"):
     e = env()
-    e.update({"DATABASE_URL": f"sqlite:///{tmp / 'app.db'}", "TRACKER_DB": str(tmp / 't.db'),
+    e.update({"DATABASE_URL": f"sqlite:///{tmp / (name + '.db')}",
+              "TRACKER_DB": str(tmp / f"{name}-t.db"),
               "RASA_PORT": str(free_port()), "ACTION_SERVER_PORT": str(free_port())})
-    subprocess.run([str(BIN / "navigator"), "setup"], cwd=ROOT, env=e, check=True,
+    if root != ROOT:  # another checkout: its own code and its own trained model
+        e.update({"PYTHONPATH": str(root), "MODEL_DIR": str(root / "models")})
+        subprocess.run([str(BIN / "navigator"), "train"], cwd=root, env=e, check=True,
+                       capture_output=True)
+    subprocess.run([str(BIN / "navigator"), "setup"], cwd=root, env=e, check=True,
                    capture_output=True)
-    proc = subprocess.Popen([str(BIN / "navigator"), "serve"], cwd=ROOT, env=e,
-                            stdout=open(tmp / "nav.log", "wb"), stderr=subprocess.STDOUT)
+    proc = subprocess.Popen([str(BIN / "navigator"), "serve"], cwd=root, env=e,
+                            stdout=open(tmp / f"{name}.log", "wb"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{e['RASA_PORT']}"
     if not wait_ready(f"{url}/status", 300, [proc]):
-        raise SystemExit("navigator did not start; see " + str(tmp / "nav.log"))
+        raise SystemExit("navigator did not start; see " + str(tmp / f"{name}.log"))
     return proc, url
+
+
+def start_ref(tmp: Path, ref: str):
+    """The navigator at git ``ref``, from a temporary worktree."""
+    tree = tmp / "ref"
+    subprocess.run(["git", "worktree", "add", "--detach", str(tree), ref], cwd=ROOT, check=True,
+                   capture_output=True)
+    return start_navigator(tmp, tree, "ref")
 
 
 def start_bare(tmp: Path):
@@ -101,19 +120,29 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--turns", type=int, default=200)
     ap.add_argument("--warmup", type=int, default=8)
+    ap.add_argument("--ref", help="also measure the navigator at this git commit")
     args = ap.parse_args()
     results = {}
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        for name, starter, script in (("navigator", start_navigator, NAV_SCRIPT),
-                                      ("bare rasa init", start_bare, BARE_SCRIPT)):
-            proc, url = starter(tmp)
-            try:
-                measure(url, script, args.warmup)
-                results[name] = summary(measure(url, script, args.turns))
-            finally:
-                proc.terminate()
-                proc.wait(timeout=60)
+        bots = [("navigator", start_navigator, NAV_SCRIPT)]
+        if args.ref:
+            bots.append((f"navigator at {args.ref}", lambda t: start_ref(t, args.ref),
+                         NAV_SCRIPT))
+        bots.append(("bare rasa init", start_bare, BARE_SCRIPT))
+        try:
+            for name, starter, script in bots:
+                proc, url = starter(tmp)
+                try:
+                    measure(url, script, args.warmup)
+                    results[name] = summary(measure(url, script, args.turns))
+                finally:
+                    proc.terminate()
+                    proc.wait(timeout=60)
+        finally:
+            if args.ref:
+                subprocess.run(["git", "worktree", "remove", "--force", str(tmp / "ref")],
+                               cwd=ROOT, capture_output=True)
     out = {"results": results, "machine": f"{platform.node()} {platform.machine()}, "
            f"{os.cpu_count()} CPUs, Python {platform.python_version()}",
            "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}

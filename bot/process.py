@@ -66,13 +66,25 @@ def child_env(settings: Settings) -> Dict[str, str]:
 
 
 def train(force: bool = False, settings: Optional[Settings] = None) -> int:
-    """``rasa train``; Rasa itself skips training when data and config are unchanged."""
+    """``rasa train`` (Rasa itself skips training when data and config are unchanged), then the
+    crisis detector (skipped when its cache is current)."""
     settings = settings or get_settings()
     cmd = [_bin("rasa"), "train", "--out", settings.model_dir]
     if force:
         cmd.append("--force")
     logger.info("training the model (skipped by Rasa if nothing changed)")
-    return subprocess.call(cmd, cwd=PROJECT_ROOT, env=child_env(settings))
+    rc = subprocess.call(cmd, cwd=PROJECT_ROOT, env=child_env(settings))
+    prepare_detector(settings)
+    return rc
+
+
+def prepare_detector(settings: Settings) -> None:
+    """Load the crisis detector from its cache, or train and cache it (bot/safeguarding), before
+    any server starts: no user's first message waits for it, and processes never race to
+    train it."""
+    from bot.safeguarding.model import build
+
+    logger.info("crisis detector ready (%s)", build(settings.model_dir).key)
 
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -275,6 +287,7 @@ def _install_signal_handlers(procs: Processes) -> None:
 def serve(settings: Settings, only: Optional[str] = None) -> int:
     """Start every process (or ``only`` one: a container per process in Kubernetes) and run
     until SIGTERM/SIGINT or a child fails."""
+    prepare_detector(settings)
     procs = Processes(settings, only=only)
     _install_signal_handlers(procs)
     procs.start()
@@ -301,6 +314,7 @@ def run_with_chat(settings: Settings) -> int:
         raise KeyboardInterrupt(f"signal {signum}")
 
     previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    prepare_detector(settings)
     procs = Processes(settings, log_dir=PROJECT_ROOT / "var" / "logs")
     rc = 0
     try:

@@ -52,6 +52,27 @@ def test_crisis_in_the_middle_of_a_question(server):
     assert "Where are you?" in texts(send(server["url"], sid, "need food"))
 
 
+def test_a_concern_in_the_middle_of_a_question_then_yes_carries_on(server):
+    sid = f"e2e-{uuid.uuid4().hex[:8]}"
+    assert "Where are you?" in texts(send(server["url"], sid, "need food"))
+    asked = send(server["url"], sid, "i keep skipping meals to lose weight and feel dizzy "
+                                     "sometimes, im ok though")
+    assert "Are you safe right now?" in texts(asked) and "Beat" in texts(asked)
+    assert "999" not in texts(asked)  # concern: one line, not the urgent reply
+    resumed = texts(send(server["url"], sid, "Yes, I'm safe"))
+    assert "Thank you for letting me know" in resumed and "Where are you?" in resumed
+    assert "How old are you?" in texts(send(server["url"], sid, "Leeds"))
+
+
+def test_a_concern_answered_no_gets_urgent_support(server):
+    sid = f"e2e-{uuid.uuid4().hex[:8]}"
+    asked = texts(send(server["url"], sid, "sometimes i think about not being here but im "
+                                           "safe right now"))
+    assert "Are you safe right now?" in asked
+    reply = texts(send(server["url"], sid, "no"))
+    assert "call 999" in reply and "116 123" in reply
+
+
 def test_near_miss_is_not_crisis(server):
     reply = texts(send(server["url"], f"e2e-{uuid.uuid4().hex[:8]}", "my feet are killing me"))
     assert "116 123" not in reply and "999" not in reply
@@ -73,8 +94,10 @@ def _first_reply(server, text):
 
 
 def _tier_of_reply(replies):
-    first_three = " ".join(r.get("text") or "" for r in replies[:3])
-    if "call 999" in first_three:
+    """Urgent support: the emergency number and a list of helplines ("- Name: contact"); the
+    handoff notice alone also names 999, without helplines (youth workers are on duty here)."""
+    first_three = "\n".join(r.get("text") or "" for r in replies[:3])
+    if "call 999" in first_three and "\n- " in first_three:
         return URGENT
     return CONCERN if "Are you safe right now?" in first_three else None
 
