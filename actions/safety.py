@@ -67,10 +67,11 @@ async def crisis_support(dispatcher: CollectingDispatcher, tracker: Tracker,
             "abuse_at_home", "sexual_assault", "exploitation", "sextortion", "forced_marriage")):
         flags += ("under_18",)  # a child disclosing abuse: a safeguarding concern
     await nav.araise_alert(tracker.sender_id, flags)
-    try:
-        await asyncio.to_thread(check.clear, nav.sessions, tracker.sender_id)
-    except Exception as exc:  # the database must never hold back crisis support
-        logger.error("could not clear a safety check: %s", type(exc).__name__)
+    if tracker.get_slot("concern_kinds") is not None:  # a safety check was asked: it is answered
+        try:
+            await asyncio.to_thread(check.clear, nav.sessions, tracker.sender_id)
+        except Exception as exc:  # the database must never hold back crisis support
+            logger.error("could not clear a safety check: %s", type(exc).__name__)
     notice = await open_handoff(tracker, "crisis", urgent=True, risk=kinds, helplines_given=True)
     dispatcher.utter_message(text=notice or "I've flagged this so a youth worker sees it as "
                                             "a priority.")

@@ -37,6 +37,12 @@ BIN = Path(sys.executable).parent
 NAV_SCRIPT = ["hi", "my dad threw me out, where do i go tonight", "Leeds", "19", "show me more",
               "tell me more about the second one", "starving and got no money for food",
               "thanks"]
+# The same conversation with a second message that every version so far treats as a housing
+# need: since issue 15 "where do i go tonight" after being thrown out is urgent (crisis support,
+# an urgent handoff, then the search), a different path, so comparing a turn's cost across that
+# change needs this script too (--same-path).
+NAV_SCRIPT_SAME_PATH = [NAV_SCRIPT[0], "got nowhere to live, can you help me find a place",
+                        *NAV_SCRIPT[2:]]
 BARE_SCRIPT = ["hi", "I am sad", "yes", "bye"]
 
 
@@ -121,14 +127,17 @@ def main() -> None:
     ap.add_argument("--turns", type=int, default=200)
     ap.add_argument("--warmup", type=int, default=8)
     ap.add_argument("--ref", help="also measure the navigator at this git commit")
+    ap.add_argument("--same-path", action="store_true",
+                    help="a second message that every version treats as a need (see above)")
     args = ap.parse_args()
+    nav_script = NAV_SCRIPT_SAME_PATH if args.same_path else NAV_SCRIPT
     results = {}
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        bots = [("navigator", start_navigator, NAV_SCRIPT)]
+        bots = [("navigator", start_navigator, nav_script)]
         if args.ref:
             bots.append((f"navigator at {args.ref}", lambda t: start_ref(t, args.ref),
-                         NAV_SCRIPT))
+                         nav_script))
         bots.append(("bare rasa init", start_bare, BARE_SCRIPT))
         try:
             for name, starter, script in bots:
@@ -143,7 +152,7 @@ def main() -> None:
             if args.ref:
                 subprocess.run(["git", "worktree", "remove", "--force", str(tmp / "ref")],
                                cwd=ROOT, capture_output=True)
-    out = {"results": results, "machine": f"{platform.node()} {platform.machine()}, "
+    out = {"results": results, "script": nav_script, "machine": f"{platform.node()} {platform.machine()}, "
            f"{os.cpu_count()} CPUs, Python {platform.python_version()}",
            "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     (ROOT / "bench" / "out").mkdir(parents=True, exist_ok=True)

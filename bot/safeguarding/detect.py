@@ -13,8 +13,9 @@ How a message is judged (docs/safety.md):
    if he finds me") make it urgent. Nothing cancels them; everyday-use rules are not applied.
 3. The **trained detector** (``model.py``) gives P(crisis), P(urgent | crisis) and the kind.
    Urgent when P(crisis) >= ``URGENT_SCORE`` and P(urgent) >= ``URGENT_TIER``, or P(crisis) >=
-   ``SURE_SCORE`` and P(urgent) >= ``SURE_TIER``; concern when P(crisis) >= ``CONCERN_SCORE``. The thresholds come from
-   leave-one-writer-out cross-validation on the training corpus (bench/crisis_cv.py).
+   ``SURE_SCORE`` and P(urgent) >= ``SURE_TIER``; concern when P(crisis) >= ``CONCERN_SCORE``.
+   The thresholds come from leave-one-writer-out cross-validation on the training corpus
+   (bench/crisis_cv.py).
 4. The kind: the detector's most likely crisis kind, kept within the family an explicit
    statement names; "sextortion" when an exploitation message is about images.
 """
