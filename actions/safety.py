@@ -55,6 +55,20 @@ def _needs_of_message(tracker: Tracker) -> List[str]:
     return detect_needs(latest_text(tracker), top, ranking) if top else []
 
 
+async def _place_and_age(tracker: Tracker) -> List[EventType]:
+    """The place and age the message already gave, so the search does not ask again."""
+    text, events = latest_text(tracker), []
+    if tracker.get_slot("location") is None:
+        place = await get_navigator().aresolve_place(text, False)
+        if place:
+            events += [SlotSet("location", place.name), SlotSet("latitude", place.latitude),
+                       SlotSet("longitude", place.longitude)]
+    age = parse_age(text)
+    if tracker.get_slot("age") is None and age is not None and age >= 13:
+        events.append(SlotSet("age", age))
+    return events
+
+
 async def crisis_support(dispatcher: CollectingDispatcher, tracker: Tracker,
                          kinds: Sequence[str]) -> List[EventType]:
     """Urgent support: helplines that fit ``kinds``, the alert and an urgent handoff."""
@@ -80,6 +94,7 @@ async def crisis_support(dispatcher: CollectingDispatcher, tracker: Tracker,
     if kinds and kinds[0] == "unsafe_homelessness":  # a bed tonight is the help: find one
         events += [SlotSet("needs", ["housing"]), SlotSet("current_need", "housing"),
                    SlotSet("result_offset", 0.0), SlotSet("result_ids", []),
+                   SlotSet("need_text", latest_text(tracker)[:500]),
                    FollowupAction("search_form")]
     return events
 
@@ -113,7 +128,9 @@ class ActionSafetyCheck(Action):
             needs = _needs_of_message(tracker)
             if needs:  # "kicked out and scared, need a bed tonight": the search waits for "yes"
                 events += [SlotSet("needs", needs), SlotSet("current_need", needs[0]),
-                           SlotSet("result_offset", 0.0), SlotSet("result_ids", [])]
+                           SlotSet("result_offset", 0.0), SlotSet("result_ids", []),
+                           SlotSet("need_text", latest_text(tracker)[:500])]
+                events += await _place_and_age(tracker)
                 resume = "search_form"
         events.append(SlotSet("resume_form", resume))
         try:
@@ -203,6 +220,7 @@ class ActionSafetyAnswer(Action):
         if needs:
             return events + [SlotSet("needs", needs), SlotSet("current_need", needs[0]),
                              SlotSet("result_offset", 0.0), SlotSet("result_ids", []),
+                             SlotSet("need_text", latest_text(tracker)[:500]),
                              FollowupAction("search_form")]
         follow = _FOLLOW.get(latest_intent(tracker))
         if follow:

@@ -15,7 +15,7 @@ from actions.common import (RISK_INTENTS, SKIPPED, button, channel_of, detail_bu
 from actions.privacy import child_mode
 from bot import consent
 from bot.navigator import get_navigator
-from bot.needs import detect_needs
+from bot.needs import detect_needs, is_parent
 from bot.parsing import parse_age, pick_result
 from bot import render, reviews, searchlog
 from bot.render import need_phrase
@@ -55,7 +55,8 @@ class ActionSetNeeds(Action):
         if not needs:
             return []
         events = [SlotSet("needs", needs), SlotSet("current_need", needs[0]),
-                  SlotSet("result_offset", 0.0), SlotSet("result_ids", [])]
+                  SlotSet("result_offset", 0.0), SlotSet("result_ids", []),
+                  SlotSet("need_text", (msg.get("text") or "")[:500])]
         point = _metadata_point(tracker)
         if point:
             events += [SlotSet(k, v) for k, v in point.items()]
@@ -208,17 +209,21 @@ def show_results(dispatcher: CollectingDispatcher, tracker: Tracker,
     if age is not None and age < consent.CHILD_AGE:
         return []  # under 13: signposted already, no directory list
     place = place_label(tracker)
-    page = _without(nav.search([primary], lat, lon, age), exclude)
+    words = _words(tracker)
+    page = _without(nav.search([primary], lat, lon, age, **words), exclude)
     _log_search(nav, primary, place, page.total)
     note = ""
     if not page.results and lat is not None:
-        page = _without(_wider(nav, primary, lat, lon, age), exclude)
+        page = _without(_wider(nav, primary, lat, lon, age, words), exclude)
         note = "I couldn't find anything close by, so these are further away. "
     if not page.results:
+        national = render.national_help(nav.settings.region, primary)
+        extra = (f" These national services can help wherever you are:\n{national}"
+                 if national else " A youth worker may know more options.")
         dispatcher.utter_message(
             text=f"I'm sorry - I couldn't find {need_phrase(primary)} services"
-                 f"{' near ' + place if place else ''} that fit you. A youth worker may know "
-                 f"more options. You could also try another area or another kind of help.",
+                 f"{' near ' + place if place else ''} that fit you.{extra}\nYou could also "
+                 f"try another area or another kind of help.",
             buttons=MENU)
         return [SlotSet("result_ids", []), SlotSet("result_offset", 0.0)]
     sms = on_sms(tracker)
@@ -230,7 +235,7 @@ def show_results(dispatcher: CollectingDispatcher, tracker: Tracker,
         buttons.append(button("Show more", "/request_more"))
     dispatcher.utter_message(text=text, buttons=buttons)
     for other in [n for n in needs if n != primary][:2]:
-        extra = nav.search([other], lat, lon, age, limit=1)
+        extra = nav.search([other], lat, lon, age, limit=1, **words)
         if extra.results:
             secondary = render.secondary_text_sms if sms else render.secondary_text
             dispatcher.utter_message(text=secondary(other, extra.results[0]),
@@ -249,12 +254,21 @@ def _without(page, service_id: Optional[str]):
                    total=max(page.total - 1, 0))
 
 
-def _wider(nav, need: str, lat: float, lon: float, age: Optional[int]):
+def _words(tracker: Tracker) -> Dict[str, Any]:
+    """The person's own words for the search: the message that asked, the place they named,
+    and whether they are a parent or expecting."""
+    text = tracker.get_slot("need_text") or ""
+    text = "" if text.startswith("/") else text  # a button: no words of their own
+    return {"text": text, "place": place_label(tracker), "parent": is_parent(text)}
+
+
+def _wider(nav, need: str, lat: float, lon: float, age: Optional[int],
+           words: Optional[Dict[str, Any]] = None):
     """Same search without the radius limit: the nearest services, however far."""
     from dataclasses import replace
 
     wide = replace(nav, settings=replace(nav.settings, search_radius_km=20000))
-    return wide.search([need], lat, lon, age)
+    return wide.search([need], lat, lon, age, **(words or {}))
 
 
 class ActionMoreResults(Action):
@@ -272,7 +286,8 @@ class ActionMoreResults(Action):
                                      buttons=MENU)
             return []
         lat, lon = slot_point(tracker)
-        page = get_navigator().search([need], lat, lon, slot_age(tracker), offset=len(shown))
+        page = get_navigator().search([need], lat, lon, slot_age(tracker), offset=len(shown),
+                                      **_words(tracker))
         if not page.results:
             dispatcher.utter_message(
                 text=f"That's everything I have for {need_phrase(need)}"

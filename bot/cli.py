@@ -41,7 +41,7 @@ def cmd_db_upgrade(_args) -> int:
     return 0
 
 
-def _load(path: Path) -> int:
+def _load(path) -> int:
     from bot.db import session_factory
     from bot.directory.importer import import_path
     from bot.directory.loader import ImportFileError
@@ -71,8 +71,10 @@ def cmd_load_sample(_args) -> int:
 
 
 def cmd_import(args) -> int:
-    """Import an HSDS 3.0 JSON file, or a tabular datapackage (directory or datapackage.json)."""
-    return _load(Path(args.file))
+    """Import an HSDS 3.0 JSON file, a tabular datapackage (directory or datapackage.json) or
+    an Open Referral UK feed by URL."""
+    source = args.file
+    return _load(source if source.lower().startswith(("http://", "https://")) else Path(source))
 
 
 def cmd_setup(_args) -> int:
@@ -162,7 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
     dbsub.add_parser("upgrade", help="migrate to the latest schema").set_defaults(func=cmd_db_upgrade)
     sub.add_parser("load-sample", help="load the bundled sample directory").set_defaults(
         func=cmd_load_sample)
-    imp = sub.add_parser("import", help="load HSDS data: 3.0 JSON or a 3.0 / 1.x tabular datapackage")
+    imp = sub.add_parser("import", help="load HSDS data: 3.0 JSON, a 3.0 / 1.x tabular "
+                                        "datapackage, or an Open Referral UK feed URL")
     imp.add_argument("file")
     imp.set_defaults(func=cmd_import)
     sub.add_parser("setup", help="migrate and load the sample if empty").set_defaults(

@@ -219,6 +219,10 @@ class SearchIndexRow(Base):
     youth = Column(Boolean, nullable=False, default=False)
     active = Column(Boolean, nullable=False, default=True)
     hours = Column(Text, nullable=False, default="")
+    # local (coordinates), area (no location: the directory's area), remote (phone/online),
+    # national (the whole country): bot/directory/reach.py
+    reach = Column(String(8), nullable=False, default="local", server_default="local")
+    audience = Column(String(64), nullable=False, default="", server_default="")  # only for...
 
     __table_args__ = (
         Index("ix_search_need_lat_lon", "need_code", "latitude", "longitude"),

@@ -45,12 +45,15 @@ class Navigator:
 
     def search(self, needs: Sequence[str], latitude: Optional[float], longitude: Optional[float],
                age: Optional[int], offset: int = 0, limit: Optional[int] = None,
-               open_now: bool = False, now: Optional[datetime] = None) -> search_mod.SearchPage:
-        """Search the directory for ``needs`` near a point, for a user of ``age``."""
+               open_now: bool = False, now: Optional[datetime] = None, text: str = "",
+               place: Optional[str] = None, parent: bool = False) -> search_mod.SearchPage:
+        """Search the directory for ``needs`` near a point, for a user of ``age``, ranked by
+        the person's own words ``text`` too (``place``: the place they named)."""
         q = search_mod.SearchQuery(needs=list(needs), latitude=latitude, longitude=longitude,
                                    age=age, open_now=open_now,
                                    radius_km=self.settings.search_radius_km,
-                                   limit=limit or self.settings.results_per_page, offset=offset)
+                                   limit=limit or self.settings.results_per_page, offset=offset,
+                                   text=text, place=place, parent=parent)
         with self.sessions() as s:
             return search_mod.search(s, q, now=now, tz=self.settings.timezone)
 

@@ -24,6 +24,7 @@ class NeedTerm:
     name: str
     description: str
     urgency: int  # 1 = most urgent
+    parent: str = ""  # a sub-need's broader need ("sexual_health" -> "health"); "" for a need
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,8 @@ def taxonomy() -> NeedTaxonomy:
     """Load the bundled need vocabulary."""
     raw = yaml.safe_load(resources.files("bot.resources").joinpath("needs.yml").read_text("utf-8"))
     tax = raw["taxonomy"]
-    terms = tuple(NeedTerm(t["id"], t["code"], t["name"], t["description"], int(t["urgency"]))
+    terms = tuple(NeedTerm(t["id"], t["code"], t["name"], t["description"], int(t["urgency"]),
+                           t.get("parent") or "")
                   for t in raw["terms"])
     return NeedTaxonomy(tax["id"], tax["name"], tax["description"], tax.get("uri", ""),
                         str(tax.get("version", "")), terms)
@@ -55,6 +57,22 @@ def taxonomy() -> NeedTaxonomy:
 def need_codes() -> List[str]:
     """All need codes, in vocabulary order."""
     return [t.code for t in taxonomy().terms]
+
+
+def parent_of(code: str) -> Optional[str]:
+    """The broader need of a sub-need (None for a need, or an unknown code)."""
+    term = taxonomy().by_code().get(code)
+    return term.parent or None if term else None
+
+
+def with_parents(codes: Iterable[str]) -> List[str]:
+    """``codes`` followed by the broader needs of the sub-needs among them (deduplicated)."""
+    out: List[str] = []
+    for code in codes:
+        for c in (code, parent_of(code)):
+            if c and c not in out:
+                out.append(c)
+    return out
 
 
 INTENT_PREFIX = "need_"
@@ -96,6 +114,28 @@ _KEYWORDS: Mapping[str, Sequence[str]] = {
               r"immigration", r"visa", r"asylum", r"my rights"],
     "lgbtq": [r"\bgay\b", r"lesbian", r"\bbi\b", r"bisexual", r"\btrans\b", r"queer",
               r"lgbt", r"coming out", r"came out", r"non[- ]binary", r"homophob", r"transphob"],
+    # sub-needs (issue 16)
+    "sexual_health": [r"\bsti", r"\bstd", r"sexual health", r"contracept", r"condoms?",
+                      r"\bprep\b", r"\bpep\b", r"morning after pill", r"chlamydia", r"gonorrh",
+                      r"\bhiv\b", r"\bimplant\b", r"\bcoil\b", r"smear test", r"pregnancy test"],
+    "eating": [r"eating (disorder|problem|issue)", r"anorexi", r"bulimi", r"\bbinge",
+               r"purg(e|ing)", r"making myself sick", r"make myself sick", r"calorie",
+               r"scared of (gaining|putting on) weight", r"barely eat", r"not eating"],
+    "gambling": [r"gambl", r"\bbet(s|ting)?\b", r"bookies", r"slots?\b", r"casino",
+                 r"fruit machine", r"scratch ?cards?", r"\bodds\b", r"roulette", r"\bpoker\b"],
+    "carers": [r"young carer", r"\bcarers?\b", r"look(ing)? after my (mum|mom|dad|brother|sister|"
+               r"nan|gran|parent)", r"caring for my", r"care for my (mum|mom|dad|brother|sister)"],
+    "care_leavers": [r"care leaver", r"left care", r"leaving care", r"in care\b",
+                     r"personal adviser", r"foster care", r"children'?s home"],
+    "immigration": [r"immigra", r"\bvisa", r"asylum", r"refugee", r"home office", r"settled "
+                    r"status", r"pre-?settled", r"\bbrp\b", r"leave to remain", r"right to remain",
+                    r"deport"],
+    "domestic_abuse": [r"domestic (abuse|violence)", r"abusive (relationship|partner|ex)",
+                       r"(ex|partner|boyfriend|girlfriend) (used to )?(hit|hits|hurt|abuse)",
+                       r"coercive control", r"controlling (relationship|partner|ex)"],
+    "loneliness": [r"lonely", r"loneliness", r"no friends", r"make friends", r"making friends",
+                   r"isolated", r"youth club", r"social group", r"meet (new )?people",
+                   r"meet others"],
 }
 _COMPILED = {code: re.compile(r"(?:" + "|".join(pats) + r")", re.IGNORECASE)
              for code, pats in _KEYWORDS.items()}
@@ -134,8 +174,23 @@ def detect_needs(text: str, intent: Optional[str],
         if code and code != "crisis" and float(entry.get("confidence") or 0) >= secondary_threshold:
             found.append(code)
     found.extend(keyword_needs(text))
-    ordered = order_by_urgency(c for c in found if c != "crisis")
+    found = [c for c in found if c != "crisis"]
+    # A sub-need said in the message stands for its broader need ("sti test": sexual health,
+    # not health in general): the search for a sub-need includes its parent's services.
+    subs = {parent_of(c) for c in found if parent_of(c)}
+    ordered = order_by_urgency(c for c in found if c not in subs)
     return ordered[:limit]
+
+
+_PARENT = re.compile(r"\b(?:pregnant|expecting|my (?:baby|babies|son|daughter|kid|kids|child|"
+                     r"children|little one|toddler|newborn)|i'?m a (?:young )?(?:mum|mom|dad|"
+                     r"parent|single parent)|im a (?:young )?(?:mum|mom|dad|parent|single parent)|"
+                     r"young (?:mum|mom|dad|parent)|single (?:mum|mom|dad|parent))\b", re.I)
+
+
+def is_parent(text: str) -> bool:
+    """Whether the person says they are a parent or expecting ("my baby", "i'm pregnant")."""
+    return bool(_PARENT.search(text or ""))
 
 
 def label(code: str) -> str:

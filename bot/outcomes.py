@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
 import yaml
 
-from bot.needs import need_codes
+from bot.needs import need_codes, parent_of
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +113,8 @@ def parse(raw: Any, source: str = "outcomes framework") -> Framework:
     needs_raw = raw.get("needs")
     if not isinstance(needs_raw, dict):
         raise FrameworkError(f"{source}: needs must map need codes to outcome lists")
-    vocabulary = need_codes()
+    # The framework covers the needs; a sub-need (needs.yml "parent") shares its need's outcomes.
+    vocabulary = [c for c in need_codes() if not parent_of(c)]
     unknown = sorted(set(needs_raw) - set(vocabulary))
     absent = [n for n in vocabulary if n not in needs_raw]
     if unknown or absent:
@@ -131,6 +132,9 @@ def parse(raw: Any, source: str = "outcomes framework") -> Framework:
     if dupes:
         raise FrameworkError(f"{source}: codes used more than once across the framework: "
                              f"{dupes}")
+    for sub in need_codes():
+        if parent_of(sub):
+            needs[sub] = needs[parent_of(sub)]
     return Framework(version, raw["name"].strip(), raw["licence"].strip(), needs, checkin,
                      reasons)
 

@@ -11,29 +11,59 @@ _WORD_NUMBERS = {
     "twenty five": 25, "twenty six": 26, "twenty seven": 27, "twenty eight": 28,
     "twenty nine": 29, "thirty": 30,
 }
-# An age stated inside a longer message: "i'm 19", "19 yrs old", "aged 17", "age: 22", "19yo".
-_AGE_IN_TEXT = re.compile(
-    r"(?:\b(?:i'?m|im|i am|aged?|age is|age:)\s*(\d{1,2})\b(?!\s*(?:%|pounds|quid|p\b|k\b|mins?|"
-    r"hours?|days?|weeks?|months?|miles?|km|am|pm|:|st\b|nd\b|rd\b|th\b))"
-    r"|\b(\d{1,2})\s*(?:yrs?|years?|yo|y/o|y\.o\.)(?:\s*old)?\b)", re.IGNORECASE)
+_WORDS_RX = "|".join(sorted((w.replace(" ", "[ -]") for w in _WORD_NUMBERS), key=len, reverse=True))
+_NOT_UNIT = (r"(?!\s*(?:%|pounds|quid|p\b|k\b|mins?|minutes|hours?|hrs?|days?|weeks?|months?|"
+             r"miles?|km|am|pm|:|st\b|nd\b|rd\b|th\b|stone|st\b|kg|lbs?|grand|times|x\b|"
+             r"metres?|meters?|ft|feet|inches|cm|mg|ml))")
+# An age stated inside a longer message, strongest phrasings first: "i'm 19", "i am only 17",
+# "aged 17", "age: 22", "i turned 18", "im sixteen"; then "19yo", "19 years old", "18 y/o";
+# then the forum shorthand "21f", "(17m)", "m22"; then a message that starts "22, swindon".
+_AGE_PATTERNS = [re.compile(p, re.IGNORECASE) for p in (
+    rf"\b(?:i'?m|im|i am|aged?|age is|age:|my age is|i turned|just turned|turned|i'?ll be|"
+    rf"i will be)\s*(?:only\s+|just\s+|nearly\s+|almost\s+|now\s+)?(\d{{1,2}})\b{_NOT_UNIT}",
+    rf"\b(?:i'?m|im|i am|aged?|age is|my age is|i turned|just turned)\s*(?:only\s+|just\s+|"
+    rf"nearly\s+|almost\s+|now\s+)?({_WORDS_RX})\b(?!\s*(?:pounds|quid|minutes|hours|days|"
+    rf"weeks|months|miles|times|of))",
+    r"\b(\d{1,2})\s*(?:yrs?|years?|yo|y/o|y\.o\.)(?:\s*old)?\b",
+    rf"\b({_WORDS_RX})\s*(?:yrs?|years?)\s*old\b",
+    r"(?:^|[\s(\[,])(\d{2})\s?[/]?[fmFM](?=$|[\s)\],.!?])",
+    r"(?:^|[\s(\[,])[fmFM]\s?(\d{2})(?=$|[\s)\],.!?])",
+    r"^\s*(\d{2})\s*[,.\-–:]\s+\D",
+    r"^\s*(\d{2})\s+(?:and|&|n|y/?o|yrs?)\b",
+    r"\b(?:leaver|student|mum|mom|dad|carer|male|female|guy|girl|lad|boy|man|woman|bloke|"
+    r"parent|apprentice|trans|gay|lesbian|bi)\s*,?\s*(\d{2})\b(?!\s*(?:%|pounds|quid|mins?|hours?|"
+    r"days?|weeks?|months?|miles?|km|am|pm|:|st\b|nd\b|rd\b|th\b|kids|children|people))",
+)]
 _BARE_NUMBER = re.compile(r"^\D{0,20}?(\d{1,3})\D{0,20}$")
 MIN_AGE, MAX_AGE = 8, 99
+SHORTHAND_AGES = (12, 30)  # "21f", "22, swindon": only plausible young people's ages
+
+
+def _value(raw: str) -> Optional[int]:
+    if raw.isdigit():
+        return int(raw)
+    return _WORD_NUMBERS.get(re.sub(r"[ -]+", " ", raw.lower()))
 
 
 def parse_age(text: str, whole_message_is_answer: bool = False) -> Optional[int]:
     """The user's age from ``text``, or None.
 
     With ``whole_message_is_answer`` (the bot just asked for their age) a bare number or number
-    word counts; otherwise only explicit phrasings ("i'm 19") do.
+    word counts; otherwise only explicit phrasings ("i'm 19", "19yo", "21f", "im sixteen") do.
     """
     if not text:
         return None
     t = text.strip().lower()
-    m = _AGE_IN_TEXT.search(t)
     value = None
-    if m:
-        value = int(m.group(1) or m.group(2))
-    elif whole_message_is_answer:
+    for i, rx in enumerate(_AGE_PATTERNS):
+        m = rx.search(t)
+        if m:
+            value = _value(m.group(1))
+            if i >= 4 and value is not None and not SHORTHAND_AGES[0] <= value <= SHORTHAND_AGES[1]:
+                value = None
+                continue
+            break
+    if value is None and whole_message_is_answer:
         m = _BARE_NUMBER.match(t)
         if m:
             value = int(m.group(1))

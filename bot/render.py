@@ -1,7 +1,11 @@
 """Plain-text rendering of directory results for chat (channel-neutral, SMS-friendly)."""
 from __future__ import annotations
 
+from functools import lru_cache
+from importlib import resources
 from typing import List, Mapping, Optional, Sequence
+
+import yaml
 
 from bot.directory.search import ServiceResult
 from bot.needs import label
@@ -11,7 +15,22 @@ NEED_SHORT = {
     "education": "education and training", "mental_health": "mental health",
     "health": "health", "substance_use": "drugs and alcohol", "family": "family",
     "legal": "legal help", "lgbtq": "LGBTQ+ support", "crisis": "crisis support",
+    "sexual_health": "sexual health", "eating": "eating problems", "gambling": "gambling",
+    "carers": "young carers", "care_leavers": "care leavers", "immigration": "immigration",
+    "domestic_abuse": "domestic abuse", "loneliness": "youth groups and loneliness",
 }
+
+
+@lru_cache(maxsize=1)
+def _national() -> dict:
+    return yaml.safe_load(resources.files("bot.resources").joinpath("national_help.yml")
+                          .read_text("utf-8")) or {}
+
+
+def national_help(region: str, need: str) -> str:
+    """National services for ``need`` in ``region`` as lines ("- name: contact"), or ''."""
+    lines = (_national().get((region or "").upper()) or {}).get(need) or ()
+    return "\n".join(f"- {line}" for line in lines)
 
 
 def need_phrase(code: str) -> str:
@@ -51,10 +70,15 @@ def contact_line(r: ServiceResult) -> str:
     return " | ".join(parts) or "No contact details listed"
 
 
+# How a service that is not a place near the person reaches them (bot/directory/eligibility.reach).
+REACH_LABEL = {"national": "National service, wherever you are", "remote": "By phone or online"}
+
+
 def result_block(n: int, r: ServiceResult, rating: str = "") -> str:
     """Numbered summary of one result: name, one-liner, contact, distance, open now, and the
     young people's rating where there is one ("4.2★ from 12 young people")."""
-    facts = [f for f in (_distance(r.distance_km), r.status.describe()) if f]
+    facts = [f for f in (_distance(r.distance_km), REACH_LABEL.get(r.reach),
+                         r.status.describe()) if f]
     lines = [f"{n}. {r.name}", rating, r.description, contact_line(r), " - ".join(facts)]
     return "\n".join(line for line in lines if line)
 

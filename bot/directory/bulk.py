@@ -18,6 +18,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot import needs as needs_mod
+from bot.directory import fulltext
 from bot.models import (Address, Attribute, Location, Organization, Phone, Schedule, Service,
                         ServiceAtLocation, TaxonomyTerm)
 
@@ -182,6 +183,34 @@ def _needs_deriver() -> Callable[[Tuple[Any, ...], Optional[str], Optional[str]]
     return derive_cached
 
 
+def _audience_text(rec: Dict[str, Any]) -> Optional[str]:
+    """An Open Referral UK feed's target audiences ("pc_targetAudience": [{"audienceType":
+    "Parents"}]), as words, when there are one or two of them (a long list is everyone)."""
+    raw = rec.get("pc_targetAudience") or rec.get("target_audience")
+    if not isinstance(raw, list):
+        return None
+    names = [str(a.get("audienceType") or "").split(">")[-1].strip() for a in raw
+             if isinstance(a, dict)]
+    names = [n for n in names if n]
+    return f"for {' and '.join(names)} only" if 0 < len(names) <= 2 else None
+
+
+def _read_eligibility(service: Dict[str, Any], rec: Dict[str, Any]) -> None:
+    """Fill a service's empty HSDS eligibility (ages, description) from its words
+    (bot/directory/eligibility.py); what the record gives is kept as it is."""
+    from bot.directory import eligibility
+
+    if service["minimum_age"] is not None and service["maximum_age"] is not None \
+            and service["eligibility_description"]:
+        return
+    found = eligibility.read(service["name"], service["description"],
+                             (service["eligibility_description"], _audience_text(rec)))
+    if service["minimum_age"] is None and service["maximum_age"] is None:
+        service["minimum_age"], service["maximum_age"] = found.minimum_age, found.maximum_age
+    if not service["eligibility_description"] and found.phrases:
+        service["eligibility_description"] = found.description()[:1000]
+
+
 class BatchRows:
     """Rows for every table, gathered from a batch of validated service records."""
 
@@ -225,6 +254,7 @@ class BatchRows:
             "minimum_age": num(get("minimum_age")), "maximum_age": num(get("maximum_age")),
             "alert": clean(get("alert")),
             "last_modified": dt(get("last_modified")) or datetime.now(timezone.utc)})
+        _read_eligibility(self.services[-1], rec)
         for ph in get("phones") or ():
             if isinstance(ph, dict) and ph.get("id") and ph.get("number"):
                 self.phones.append({"id": ph["id"], "service_id": sid,
@@ -368,7 +398,7 @@ class BatchRows:
         for i in range(0, len(term_ids), CHUNK):
             code_of.update(session.execute(select(TaxonomyTerm.id, TaxonomyTerm.code).where(
                 TaxonomyTerm.id.in_(term_ids[i:i + CHUNK]))).all())
-        codes: Dict[str, set] = {}
+        codes: Dict[str, set] = {sid: set() for sid in ids}  # no need: found by its words
         for a in attributes:
             code = code_of.get(a["taxonomy_term_id"])
             if code in wanted:
@@ -381,7 +411,10 @@ class BatchRows:
         sals: Dict[str, List[dict]] = {}
         for sal in {x["id"]: x for x in self.sals}.values():
             sals.setdefault(sal["service_id"], []).append(locs[sal["location_id"]])
-        rows = [r for sid, cs in codes.items()
+        rows = [r for sid, cs in codes.items() if sid in services
                 for r in index.build_rows(services[sid], cs, scheds.get(sid, []),
                                           sals.get(sid, []))]
         index.write_rows(session, ids, rows)
+        orgs = {o["id"]: o["name"] for o in self.orgs}
+        fulltext.write(session, {sid: index.text_document(svc, orgs.get(svc["organization_id"]))
+                                 for sid, svc in services.items()})

@@ -10,6 +10,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Set, Tuple, Union
 
 from sqlalchemy import or_, func, select
@@ -46,7 +47,9 @@ class DirectoryImportReport(ImportReport):
 
     def summary(self) -> str:
         """One paragraph for the CLI."""
-        text = (f"{self.loaded} services loaded, {len(self.skipped)} skipped; "
+        feed = f"feed ({self.format}): {self.source}; " \
+            if self.format.startswith("open-referral-uk") else ""
+        text = (f"{feed}{self.loaded} services loaded, {len(self.skipped)} skipped; "
                 f"{self.organizations} organisations, {self.locations} locations "
                 f"({self.locations_with_coordinates} with coordinates), {self.phones} phones, "
                 f"{self.schedules} schedules, {self.taxonomy_terms} taxonomy terms, "
@@ -134,14 +137,27 @@ def _tally(session: Session, ids: List[str], report: DirectoryImportReport) -> N
 
 
 def import_path(session_factory: sessionmaker, path: Union[str, Path], progress: bool = True,
-                source_key: Optional[str] = None) -> DirectoryImportReport:
-    """Import an HSDS JSON file or tabular package in one transaction; return what happened.
+                source_key: Optional[str] = None, fetcher: Any = None) -> DirectoryImportReport:
+    """Import an HSDS JSON file, a tabular package or an Open Referral UK feed (an http(s)
+    URL: bot/directory/oruk.py) in one transaction; return what happened.
 
     ``source_key`` (tabular only) namespaces the generated ids; it defaults to the package name.
     """
+    feed = None
+    if isinstance(path, str) and path.lower().startswith(("http://", "https://")):
+        from bot.directory import oruk
+
+        try:
+            feed_records, feed = oruk.fetch(path, fetcher, progress=progress)
+        except oruk.FeedError as exc:
+            raise ImportFileError(str(exc)) from exc
+        path = Path(urlsplit(path).netloc or "feed")
     path = Path(path)
     package: Optional[TabularPackage] = None
-    if _source_kind(path) == "tabular":
+    if feed is not None:
+        records = feed_records
+        total, fmt = len(records), f"open-referral-uk-{feed.version}"
+    elif _source_kind(path) == "tabular":
         package = open_datapackage(path, source_key)
         records: Iterable[Any] = package.services()
         total, fmt = package.service_count, package.format
@@ -168,6 +184,10 @@ def import_path(session_factory: sessionmaker, path: Union[str, Path], progress:
     if package is not None:
         report.row_problems = list(package.problems)
         report.duplicate_links = package.duplicate_links
+    if feed is not None:
+        report.row_problems = list(feed.problems)
+        report.source = f"{feed.pages} pages, {feed.listed} listed, {feed.details_fetched} " \
+                        f"completed from /services/{{id}}"
     logger.info("imported %s (%s): %d services loaded, %d skipped, %d source rows left out",
                 path.name, fmt, report.loaded, len(report.skipped), len(report.row_problems))
     return report

@@ -3,8 +3,11 @@
 Search needs to filter by need, place and age and rank by distance, youth focus and opening
 hours over 100,000+ services in a few milliseconds. Walking HSDS's normalised tables for that is
 too slow, so every import refreshes this narrow table: need code, coordinates, age range, youth
-flag and the weekly opening hours packed as text. Indexes: (need_code, latitude, longitude) for
-need + bounding box, and service_id for refreshes.
+flag, the weekly opening hours packed as text, how far the service reaches (local, area,
+remote, national) and who it is only for (bot/directory/eligibility.py). A sub-need's service
+is indexed under its broader need too; a service with no need gets one row with need code ""
+(found by its words: the full-text index, bot/directory/fulltext.py, refreshed with it).
+Indexes: (need_code, latitude, longitude) for need + bounding box, and service_id for refreshes.
 """
 from __future__ import annotations
 
@@ -16,9 +19,11 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot import hours
+from bot.directory import eligibility, fulltext
 from bot.directory.bulk import dbapi_insert
-from bot.needs import need_codes
-from bot.models import Attribute, SearchIndexRow, Service, ServiceAtLocation, TaxonomyTerm
+from bot.needs import need_codes, with_parents
+from bot.models import (Attribute, Organization, SearchIndexRow, Service, ServiceAtLocation,
+                        TaxonomyTerm)
 
 logger = logging.getLogger(__name__)
 
@@ -89,15 +94,37 @@ def build_rows(service: dict, codes: Iterable[str], schedules: Iterable[dict],
             points.append((loc["id"], loc["latitude"], loc["longitude"], False))
         elif (loc.get("location_type") or "").lower() == "virtual":
             points.append((loc["id"], None, None, True))
-    if not locations:
-        points.append((None, None, None, True))  # no location at all: reachable from anywhere
-    sid, lo, hi = service["id"], youth_args[3], youth_args[4]
+    if not points:
+        points.append((None, None, None, True))  # no usable location: reachable from anywhere
+    elig = _eligibility(get("name"), get("description"), get("eligibility_description"))
+    virtual = [(x.get("location_type") or "").lower() == "virtual" for x in locations]
+    reach_of = {True: eligibility.reach(get("description"), False,
+                                        bool(locations) and all(virtual),
+                                        not all(virtual)), False: "local"}
+    sid = service["id"]
+    lo = youth_args[3] if youth_args[3] is not None else elig.minimum_age
+    hi = youth_args[4] if youth_args[4] is not None else elig.maximum_age
     active = (get("status") or "active") == "active"
+    audience = ",".join(elig.audiences)[:64]
     return [{"service_id": sid, "need_code": code, "location_id": loc_id,
              "latitude": lat, "longitude": lon, "remote": remote,
              "minimum_age": lo, "maximum_age": hi, "youth": youth, "hours": packed,
-             "active": active}
-            for code in sorted(set(codes)) for loc_id, lat, lon, remote in points]
+             "active": active, "reach": reach_of[remote], "audience": audience}
+            for code in sorted(set(with_parents(codes)) or {""})
+            for loc_id, lat, lon, remote in points]
+
+
+@lru_cache(maxsize=1 << 16)
+def _eligibility(name: Optional[str], description: Optional[str],
+                 eligibility_description: Optional[str]) -> eligibility.Eligibility:
+    return eligibility.read(name, description, (eligibility_description,))
+
+
+def text_document(service: dict, organization: Optional[str] = None) -> dict:
+    """The full-text document of one service (plain dict of its columns)."""
+    get = service.get
+    return fulltext.document(get("name"), get("alternate_name"), get("description"),
+                             organization, get("eligibility_description"))
 
 
 def _rows_for(svc: Service, codes: Iterable[str]) -> List[dict]:
@@ -124,15 +151,18 @@ def write_rows(session: Session, service_ids: Sequence[str], rows: List[dict]) -
 
 def refresh(session: Session, service_ids: Optional[Sequence[str]] = None,
             batch: int = 2000) -> int:
-    """Rebuild index rows for ``service_ids`` (all services when None); rows written."""
+    """Rebuild index rows and full-text documents for ``service_ids`` (all services when
+    None); index rows written."""
     if service_ids is None:
         session.execute(delete(SearchIndexRow))
+        fulltext.clear(session)
         ids = list(session.execute(select(Service.id)).scalars())
     else:
         ids = list(service_ids)
         for i in range(0, len(ids), 900):
             session.execute(delete(SearchIndexRow)
                             .where(SearchIndexRow.service_id.in_(ids[i:i + 900])))
+        fulltext.remove(session, ids)
     written = 0
     for i in range(0, len(ids), batch):
         chunk = ids[i:i + batch]
@@ -143,15 +173,20 @@ def refresh(session: Session, service_ids: Optional[Sequence[str]] = None,
                 .where(Attribute.link_type == "service", Attribute.link_id.in_(chunk),
                        TaxonomyTerm.code.in_(need_codes()))):
             codes.setdefault(sid, set()).add(code)
-        if not codes:
-            continue
         services = session.execute(
-            select(Service).where(Service.id.in_(list(codes)))
+            select(Service).where(Service.id.in_(chunk))
             .options(selectinload(Service.schedules),
                      selectinload(Service.service_at_locations)
                      .selectinload(ServiceAtLocation.location))).scalars().all()
-        rows = [r for svc in services for r in _rows_for(svc, codes[svc.id])]
+        orgs = dict(session.execute(select(Organization.id, Organization.name).where(
+            Organization.id.in_({s.organization_id for s in services if s.organization_id})))
+            .all())
+        rows = [r for svc in services for r in _rows_for(svc, codes.get(svc.id, ()))]
         if rows:
             session.execute(insert(SearchIndexRow), rows)
             written += len(rows)
+        fulltext.write(session, {svc.id: text_document(
+            {c: getattr(svc, c) for c in ("name", "alternate_name", "description",
+                                          "eligibility_description")},
+            orgs.get(svc.organization_id)) for svc in services}, replace=False)
     return written

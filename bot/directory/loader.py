@@ -107,9 +107,11 @@ def ensure_need_taxonomy(session: Session) -> None:
     tax = needs_mod.taxonomy()
     session.merge(Taxonomy(id=tax.id, name=tax.name, description=tax.description, uri=tax.uri,
                            version=tax.version))
+    ids = {t.code: t.id for t in tax.terms}
     for t in tax.terms:
         session.merge(TaxonomyTerm(id=t.id, code=t.code, name=t.name, description=t.description,
-                                   taxonomy=tax.name, taxonomy_id=tax.id))
+                                   taxonomy=tax.name, taxonomy_id=tax.id,
+                                   parent_id=ids.get(t.parent) if t.parent else None))
 
 
 def hold_transaction(session: Session) -> None:

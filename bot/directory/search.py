@@ -1,5 +1,23 @@
-"""Directory search: by need, place, age eligibility and opening hours; ranked by relevance
-and distance. Used by the bot's actions (and later by the open API) — one code path."""
+"""Directory search: the person's own words and needs, place, age and who a service is for;
+ranked by relevance and distance. Used by the bot's actions and the open API: one code path.
+
+Candidates come from two places: the search index (services tagged with the needs, nearest
+first, plus those that serve the whole area or work by phone or online) and the full-text index
+(services whose words match what the person said and the needs' words, near the place:
+bot/directory/fulltext.py). Each is scored:
+
+* the person's words: the full-text relevance, relative to the best candidate (``TEXT_WEIGHT``):
+  a specific thing they said ("gambling", "young carer", "sti test") outranks the coarse need;
+* the needs: the share of the asked needs the service is tagged with (a sub-need's broader need
+  counts for ``PARENT_CREDIT``), and a bonus for the first need;
+* youth focus, open now;
+* reach: distance for a located service; a small, fixed cost for one that serves the whole area
+  (a council's feed has no locations), more for phone and online only, most for a national one,
+  which so appears when nothing local fits, and says so.
+
+Services only for professionals or veterans, and about animals, are never shown; services only
+for parents of young children only to someone who said they are a parent or expecting.
+"""
 from __future__ import annotations
 
 import logging
@@ -13,10 +31,13 @@ from sqlalchemy import bindparam, func, or_, select, text
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from bot import hours
+from bot.directory import fulltext
+from bot.directory.eligibility import EXCLUDED, OLDER_CARERS, PARENTS
 from bot.directory.index import is_open_packed
+from bot.directory.terms import query_terms
 from bot.models import (Address, Attribute, Location, Service,
                         ServiceAtLocation, TaxonomyTerm)
-from bot.needs import need_codes
+from bot.needs import need_codes, parent_of, with_parents
 from bot.places import haversine_km, normalise
 
 logger = logging.getLogger(__name__)
@@ -37,6 +58,9 @@ class SearchQuery:
     radius_km: float = 40.0
     limit: int = 3
     offset: int = 0
+    text: str = ""  # the person's own words (the message that asked for help)
+    place: Optional[str] = None  # the place they named (its words are not search words)
+    parent: bool = False  # they are a parent or expecting: services only for parents fit
 
 
 @dataclass
@@ -63,6 +87,7 @@ class ServiceResult:
     fees: Optional[str] = None
     organization: Optional[str] = None
     opening_lines: List[str] = field(default_factory=list)
+    reach: str = "local"  # local, area, remote or national (bot/directory/eligibility.reach)
 
 
 @dataclass
@@ -145,7 +170,17 @@ def _to_result(svc: Service, codes: List[str], lat: Optional[float], lon: Option
 KM_PER_DEG_LAT = 111.2
 OPEN_BONUS = 0.3
 CANDIDATES = 60        # nearest located candidates ranked in Python per page request
-REMOTE_CANDIDATES = 20  # phone/online services considered alongside them
+REMOTE_CANDIDATES = 60  # area-wide, phone/online and national services considered with them
+TEXT_CANDIDATES = 120  # services found by their words
+TEXT_WEIGHT = 3.0      # the person's words, relative to the best match among the candidates
+NEED_TEXT_WEIGHT = 0.5  # the needs' own words in a service's text (finds untagged services)
+NEED_WEIGHT = 2.0      # the share of the asked needs a service is tagged with
+PRIMARY_BONUS = 0.5    # tagged with the first (most urgent) need
+PARENT_CREDIT = 0.4    # tagged only with a sub-need's broader need ("health" for "sexual health")
+REACH_COST = {"local": 0.0, "area": 0.4, "remote": 0.6, "unplaced": 1.0, "national": 1.2}
+OLDER_CARERS_COST = 1.0  # a carers' service for carers of older people, to a young person
+RESULT_GAP = 2.5     # results whose fit (need + words) is this far below the best are left out
+MIN_EVIDENCE = 1.5   # and those that fit this little at all (a sub-need's broader need alone)
 
 
 def _bbox(lat: float, lon: float, km: float) -> Tuple[float, float, float, float]:
@@ -154,10 +189,11 @@ def _bbox(lat: float, lon: float, km: float) -> Tuple[float, float, float, float
     return lat - dlat, lat + dlat, lon - dlon, lon + dlon
 
 
-_SELECT = ("SELECT service_id, need_code, latitude, longitude, youth, hours FROM search_index "
-           "WHERE active = :active AND need_code IN :needs "
-           "AND (:age IS NULL OR minimum_age IS NULL OR minimum_age <= :age) "
-           "AND (:age IS NULL OR maximum_age IS NULL OR maximum_age >= :age) ")
+_COLUMNS = ("SELECT service_id, need_code, latitude, longitude, youth, hours, reach, audience "
+            "FROM search_index WHERE active = :active ")
+_AGE = ("AND (:age IS NULL OR minimum_age IS NULL OR minimum_age <= :age) "
+        "AND (:age IS NULL OR maximum_age IS NULL OR maximum_age >= :age) ")
+_SELECT = _COLUMNS + "AND need_code IN :needs " + _AGE
 # Hand-written SQL (standard, runs on SQLite and PostgreSQL): this is the hot path, and
 # building SQLAlchemy expressions per request cost more than the query itself.
 _NEAR = text(_SELECT + "AND latitude BETWEEN :lat0 AND :lat1 AND longitude BETWEEN :lon0 AND :lon1 "
@@ -167,6 +203,8 @@ _NEAR = text(_SELECT + "AND latitude BETWEEN :lat0 AND :lat1 AND longitude BETWE
 _REMOTE = text(_SELECT + "AND remote = :remote ORDER BY youth DESC LIMIT :lim"
                ).bindparams(bindparam("needs", expanding=True))
 _ANY = text(_SELECT).bindparams(bindparam("needs", expanding=True))
+_OF_SERVICES = text(_COLUMNS + "AND service_id IN :ids " + _AGE
+                    ).bindparams(bindparam("ids", expanding=True))
 
 
 def _located_rows(session: Session, query: SearchQuery, params: dict) -> Tuple[list, bool]:
@@ -191,46 +229,112 @@ def _located_rows(session: Session, query: SearchQuery, params: dict) -> Tuple[l
     return rows, len(rows) >= want
 
 
-def search(session: Session, query: SearchQuery, now: Optional[datetime] = None,
-           tz: str = "Europe/London") -> SearchPage:
-    """Services meeting ``query.needs`` that the user can use, best first.
+def _need_credit(codes: set, needs: Sequence[str]) -> Tuple[float, bool]:
+    """(share of ``needs`` the service's ``codes`` meet, whether it meets the first)."""
+    if not needs:
+        return 0.0, False
+    total = 0.0
+    for need in needs:
+        if need in codes:
+            total += 1.0
+        elif parent_of(need) in codes:
+            total += PARENT_CREDIT
+    return total / len(needs), needs[0] in codes
 
-    Filters by need, age eligibility and status in SQL over the search index (bot/directory/
-    index.py); near a point it takes the nearest services (growing bounding box) plus a few
-    phone/online services, ranks them in Python (need match, youth focus, open now, distance),
-    and loads full details only for the page returned.
-    """
-    needs = [n for n in query.needs if n]
-    local_now = _local_now(now, tz)
-    params = {"active": True, "needs": needs or need_codes(), "age": query.age}
-    has_point = query.latitude is not None and query.longitude is not None
+
+def _candidates(session: Session, query: SearchQuery, needs: List[str], has_point: bool
+                ) -> Tuple[list, Dict[str, float], bool]:
+    """Index rows of every candidate, the full-text scores, and whether there may be more."""
+    codes = with_parents(needs) if needs else need_codes()
+    params = {"active": True, "needs": codes, "age": query.age}
+    more = False
     if has_point:
         rows, more = _located_rows(session, query, params)
         rows += session.execute(_REMOTE, {**params, "remote": True,
-                                          "lim": REMOTE_CANDIDATES * max(1, len(needs))}).all()
-    else:
+                                          "lim": REMOTE_CANDIDATES * max(1, len(codes))}).all()
+    elif needs:
         rows = session.execute(_ANY, params).all()
-        more = False
+    else:
+        rows = []
+    terms = query_terms(query.text, needs, query.place) if (query.text or needs) else None
+    near = (fulltext.cells_near(query.latitude, query.longitude, query.radius_km)
+            if has_point else None)
+    limit = TEXT_CANDIDATES + query.offset
+    own = fulltext.match(session, terms.own, limit, near) if terms and terms.own else {}
+    # The needs' words and the known synonyms of what the person said: a service found only by
+    # words must match one of these, not only "claim" or "living".
+    known = fulltext.match(session, terms.known, limit, near) if terms and terms.known else {}
+    own = {sid: v for sid, v in own.items() if sid in known}
+    seen = {r.service_id for r in rows}
+    missing = [sid for sid in set(own) | set(known) if sid not in seen]
+    for i in range(0, len(missing), 500):
+        rows += session.execute(_OF_SERVICES, {"active": True, "age": query.age,
+                                               "ids": missing[i:i + 500]}).all()
+    return rows, (own, known), more or len(known) >= limit
+
+
+def search(session: Session, query: SearchQuery, now: Optional[datetime] = None,
+           tz: str = "Europe/London") -> SearchPage:
+    """Services that fit ``query``, best first (see the module docstring); loads full details
+    only for the page returned."""
+    needs = [n for n in query.needs if n]
+    local_now = _local_now(now, tz)
+    has_point = query.latitude is not None and query.longitude is not None
+    rows, (own_scores, need_scores), more = _candidates(session, query, needs, has_point)
     by_service: Dict[str, dict] = {}
     for r in rows:
-        entry = by_service.setdefault(r.service_id, {"codes": set(), "dist": None,
-                                                     "youth": r.youth, "hours": r.hours})
+        entry = by_service.setdefault(r.service_id, {"codes": set(), "dist": None, "far": False,
+                                                     "youth": r.youth, "hours": r.hours,
+                                                     "reach": None, "audience": r.audience})
         entry["codes"].add(r.need_code)
-        if has_point and r.latitude is not None:
-            d = haversine_km(query.latitude, query.longitude, r.latitude, r.longitude)
-            entry["dist"] = d if entry["dist"] is None else min(entry["dist"], d)
+        if r.latitude is not None:
+            if has_point:
+                d = haversine_km(query.latitude, query.longitude, r.latitude, r.longitude)
+                if d > query.radius_km:
+                    entry["far"] = True
+                    continue
+                entry["dist"] = d if entry["dist"] is None else min(entry["dist"], d)
+            entry["reach"] = "local"
+        elif entry["reach"] != "local":
+            reach = r.reach if r.reach in REACH_COST else "area"
+            if entry["reach"] is None or REACH_COST[reach] < REACH_COST[entry["reach"]]:
+                entry["reach"] = reach
+    best_own = max(own_scores.values(), default=0.0)
+    best_need = max(need_scores.values(), default=0.0)
     base = []
     for sid, e in by_service.items():
-        codes = sorted(e["codes"], key=needs.index if needs else None)
-        score = 2.0 * (len(codes) / max(1, len(needs))) if needs else 1.0
-        if needs and codes and codes[0] == needs[0]:
-            score += 0.5
+        audience = set(filter(None, (e["audience"] or "").split(",")))
+        if audience & set(EXCLUDED) or (PARENTS in audience and not query.parent):
+            continue
+        if e["reach"] is None:  # every location of it is beyond the radius
+            continue
+        share, first = _need_credit(e["codes"], needs)
+        own_rel = own_scores.get(sid, 0.0) / best_own if best_own > 0 else 0.0
+        need_rel = need_scores.get(sid, 0.0) / best_need if best_need > 0 else 0.0
+        fit = (NEED_WEIGHT * share + (PRIMARY_BONUS if first else 0.0) + TEXT_WEIGHT * own_rel
+               + NEED_TEXT_WEIGHT * need_rel)
+        if not needs and not need_scores:
+            fit = MIN_EVIDENCE
+        if fit < MIN_EVIDENCE:
+            continue
+        score = fit
         if e["youth"]:
             score += 0.6 if query.age is not None and query.age <= 25 else 0.3
-        if has_point:
-            score -= (e["dist"] / 5.0) if e["dist"] is not None else 1.0
-        base.append((score, e["dist"] if e["dist"] is not None else math.inf, sid, codes))
-    base.sort(key=lambda t: (-t[0], t[1], t[2]))
+        if e["reach"] == "local":
+            if has_point:
+                score -= e["dist"] / 5.0
+        else:
+            score -= REACH_COST[e["reach"]]
+        if OLDER_CARERS in audience and (query.age is None or query.age <= 25):
+            score -= OLDER_CARERS_COST
+        codes = sorted((c for c in e["codes"] if c), key=lambda c: (
+            needs.index(c) if c in needs else len(needs), c))
+        dist = e["dist"] if e["dist"] is not None else math.inf
+        base.append((score, dist, sid, codes, fit))
+    if base:  # a far better fit leaves out the weak ones: fewer, better answers
+        floor = max(b[4] for b in base) - RESULT_GAP
+        base = [b for b in base if b[4] >= floor]
+    base = [b[:4] for b in sorted(base, key=lambda t: (-t[0], t[1], t[2]))]
     # Opening hours add OPEN_BONUS at most, so statuses are only worked out until no later
     # candidate can reach the page (all of them when filtering on open now).
     wanted = query.offset + query.limit
@@ -261,6 +365,7 @@ def search(session: Session, query: SearchQuery, now: Optional[datetime] = None,
         r = _to_result(services[sid], codes, query.latitude, query.longitude, local_now,
                        summary=True)
         r.score = -neg_score
+        r.reach = by_service[sid]["reach"] or "local"
         results.append(r)
     return SearchPage(results, total, more)
 

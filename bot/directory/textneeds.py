@@ -272,7 +272,9 @@ def classify_text(name: Optional[str], description: Optional[str]) -> List[str]:
     A need is a candidate when its score reaches its threshold (the need's own ``threshold``,
     else the lexicon's) and its strongest counted term weighs at least its ``require``. The best
     candidate is kept; further ones when they also reach ``secondary_threshold`` and
-    ``relative`` × the best score; at most ``max_needs`` are returned.
+    ``relative`` × the best score; at most ``max_needs`` needs are returned. Sub-needs
+    ("gambling", "young carers": a parent in needs.yml) are chosen the same way among
+    themselves and added after them: they refine a need, they never take a need's place.
     """
     lex = lexicon()
     scores, strongest = _score(name, description, lex)
@@ -281,9 +283,12 @@ def classify_text(name: Optional[str], description: Optional[str]) -> List[str]:
                      if s >= lex.need_threshold.get(c, lex.threshold)
                      and strongest.get(c, 0.0) >= lex.need_require.get(c, 0.0)),
                     key=lambda sc: (-sc[0], order[sc[1]]))
-    if not ranked:
-        return []
-    top = ranked[0][0]
-    kept = [ranked[0][1]] + [c for s, c in ranked[1:]
-                             if s >= lex.secondary_threshold and s >= lex.relative * top]
-    return kept[:lex.max_needs]
+    kept: List[str] = []
+    for group in ([sc for sc in ranked if not needs_mod.parent_of(sc[1])],
+                  [sc for sc in ranked if needs_mod.parent_of(sc[1])]):
+        if group:
+            top = group[0][0]
+            chosen = [group[0][1]] + [c for s, c in group[1:]
+                                      if s >= lex.secondary_threshold and s >= lex.relative * top]
+            kept += chosen[:lex.max_needs]
+    return kept

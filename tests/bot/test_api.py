@@ -44,7 +44,7 @@ def shared_client(tmp_path_factory):
     upgrade(url)
     engine = make_engine(url)
     factory = sessionmaker(bind=engine, future=True, expire_on_commit=False)
-    assert load_file(factory, sample_directory_path()).loaded == 70
+    assert load_file(factory, sample_directory_path()).loaded == 78
     with TestClient(create_app(factory, load_settings({"DATABASE_URL": url}))) as c:
         yield c
     engine.dispose()
@@ -123,19 +123,19 @@ def test_openapi_document_covers_the_hsds_paths_and_parameters(client):
 
 
 # --- paging -------------------------------------------------------------------------------
-@pytest.mark.parametrize("per_page", [1, 7, 50, 69, 70, 100])
+@pytest.mark.parametrize("per_page", [1, 7, 50, 77, 78, 100])
 def test_paging_envelope_maths(client, exported, per_page):
-    pages = math.ceil(70 / per_page)
+    pages = math.ceil(78 / per_page)
     seen = []
     for page in range(1, pages + 1):
         body = get_page(client, "/services", page=page, per_page=per_page)
-        expected_size = per_page if page < pages else 70 - per_page * (pages - 1)
+        expected_size = per_page if page < pages else 78 - per_page * (pages - 1)
         assert (body["total_items"], body["total_pages"], body["page_number"], body["size"],
                 body["first_page"], body["last_page"], body["empty"]) == \
-            (70, pages, page, expected_size, page == 1, page == pages, False)
+            (78, pages, page, expected_size, page == 1, page == pages, False)
         assert len(body["contents"]) == expected_size
         seen += [s["id"] for s in body["contents"]]
-    assert len(seen) == 70 and set(seen) == set(exported)
+    assert len(seen) == 78 and set(seen) == set(exported)
     beyond = get_page(client, "/services", page=pages + 1, per_page=per_page)
     assert (beyond["size"], beyond["empty"], beyond["last_page"], beyond["first_page"],
             beyond["contents"]) == (0, True, True, False, [])
@@ -157,7 +157,7 @@ def test_empty_result_envelope(client):
 # --- bodies validate against HSDS ---------------------------------------------------------
 def test_service_list_items_validate(client):
     brief = all_items(client, "/services")
-    assert len(brief) == 70
+    assert len(brief) == 78
     for s in brief:
         assert schema_errors("compiled/service_list.json", s) == []
         assert "phones" not in s and s["organization"]["id"] == s["organization_id"]
@@ -213,8 +213,13 @@ def test_taxonomies_and_terms(client, exported):
         assert t["taxonomy_detail"]["id"] == taxonomy().id
         assert client.get(f"/taxonomy_terms/{t['id']}").json() == t
     assert len(all_items(client, "/taxonomy_terms", taxonomy_id=taxonomy().id)) == len(terms)
-    assert len(all_items(client, "/taxonomy_terms", top_only="true")) == len(terms)
-    assert all_items(client, "/taxonomy_terms", parent_id=terms[0]["id"]) == []
+    top = all_items(client, "/taxonomy_terms", top_only="true")
+    assert len(top) == 12 and len(terms) == 20  # the needs; the sub-needs sit under them
+    health = next(t for t in terms if t["code"] == "health")
+    assert [t["code"] for t in all_items(client, "/taxonomy_terms", parent_id=health["id"])] == [
+        "sexual_health"]
+    crisis = next(t for t in terms if t["code"] == "crisis")
+    assert all_items(client, "/taxonomy_terms", parent_id=crisis["id"]) == []
     assert all_items(client, "/taxonomy_terms", taxonomy_id=str(uuid.uuid4())) == []
     found = all_items(client, "/taxonomy_terms", search="crisis")
     assert "crisis" in {t["code"] for t in found}
@@ -248,7 +253,7 @@ def test_filter_by_taxonomy_term_and_taxonomy(client, exported):
     assert got == want and len(got) == 8
     sal = all_items(client, "/service_at_locations", taxonomy_term_id=crisis)
     assert {x["service_id"] for x in sal} == want
-    assert len(all_items(client, "/services", taxonomy_id=taxonomy().id)) == 70
+    assert len(all_items(client, "/services", taxonomy_id=taxonomy().id)) == 78
     assert all_items(client, "/services", taxonomy_id=str(uuid.uuid4())) == []
     assert all_items(client, "/services", taxonomy_term_id="not-a-term") == []
 
@@ -266,7 +271,7 @@ def test_filter_modified_after(client, exported, value):
     cut = datetime(2026, 10, 1, tzinfo=timezone.utc)
     want = {sid for sid, s in exported.items() if datetime.fromisoformat(
         s["last_modified"].replace("Z", "+00:00")) >= cut}
-    assert 0 < len(want) < 70
+    assert 0 < len(want) < 78
     assert {s["id"] for s in all_items(client, "/services", modified_after=value)} == want
 
 
@@ -305,7 +310,7 @@ def test_proximity_with_latitude_longitude(client, exported):
 
 def test_point_without_radius_orders_everything_nearest_first(client):
     items = all_items(client, "/service_at_locations", latitude=LEEDS[0], longitude=LEEDS[1])
-    assert len(items) == 70
+    assert len(items) == 78
     located = [i for i in items if "latitude" in i["location"]]
     assert items[:len(located)] == located  # phone/online services last
     d = distances(located, LEEDS)
@@ -328,7 +333,7 @@ def test_proximity_radius_bounds(client):
     assert tiny == []
     world = all_items(client, "/service_at_locations", latitude=-89.9, longitude=179.9,
                       proximity=20_000_000)
-    assert len(world) == 63  # every located service, none of the 7 without coordinates
+    assert len(world) == 71  # every located service, none of the 7 without coordinates
 
 
 # --- ndjson ----------------------------------------------------------------------------------
@@ -336,7 +341,7 @@ def test_ndjson_streams_every_match(client, exported):
     r = client.get("/services", params={"format": "ndjson", "per_page": 1})
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/x-ndjson")
     lines = [json.loads(line) for line in r.text.splitlines()]
-    assert len(lines) == 70 and {x["id"] for x in lines} == set(exported)
+    assert len(lines) == 78 and {x["id"] for x in lines} == set(exported)
     r = client.get("/service_at_locations", params={"format": "ndjson", "latitude": LEEDS[0],
                                                     "longitude": LEEDS[1], "proximity": 3000})
     assert len(r.text.splitlines()) == len(all_items(
@@ -428,8 +433,8 @@ def test_cli_export_and_api_commands(sample_sessions, db_url, tmp_path, capsys, 
     api.register_cli(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["export", str(tmp_path / "dir.json"), "--bare"])
     assert api._cmd_export(args, sample_sessions) == 0
-    assert "70 services exported" in capsys.readouterr().out
-    assert len(json.loads((tmp_path / "dir.json").read_text(encoding="utf-8"))) == 70
+    assert "78 services exported" in capsys.readouterr().out
+    assert len(json.loads((tmp_path / "dir.json").read_text(encoding="utf-8"))) == 78
     calls = []
     monkeypatch.setattr("uvicorn.run", lambda app, **kw: calls.append((app, kw)))
     monkeypatch.setattr("bot.settings.get_settings",

@@ -107,9 +107,9 @@ def test_vendored_schema_files_and_readme_are_present():
     assert _load("compiled/service.json")["required"] == ["id", "name", "status"]
 
 
-def test_sample_export_has_all_70_services_with_unique_ids(exported):
-    assert len(exported) == 70
-    assert len({s["id"] for s in exported}) == 70
+def test_sample_export_has_all_78_services_with_unique_ids(exported):
+    assert len(exported) == 78
+    assert len({s["id"] for s in exported}) == 78
 
 
 def test_every_exported_service_validates_against_compiled_schema(exported):
@@ -265,21 +265,21 @@ def test_write_export_round_trips_through_the_loader(sample_sessions, sessions, 
 
     path = tmp_path / "out" / "directory.json"
     with sample_sessions() as s:
-        assert write_export(s, path, bare=bare, indent=2 if bare else None) == 70
+        assert write_export(s, path, bare=bare, indent=2 if bare else None) == 78
     raw = json.loads(path.read_text(encoding="utf-8"))
     if bare:
-        assert isinstance(raw, list) and len(raw) == 70
+        assert isinstance(raw, list) and len(raw) == 78
     else:
         assert list(raw)[-1] == "contents"
         assert {k: v for k, v in raw.items() if k != "contents"} == {
-            "total_items": 70, "total_pages": 1, "page_number": 1, "size": 70,
+            "total_items": 78, "total_pages": 1, "page_number": 1, "size": 78,
             "first_page": True, "last_page": True, "empty": False}
         assert hsds_validator("openapi.json")  # the spec document itself loads
         assert Draft202012Validator(page_schema()).is_valid(raw)
     assert read_services_file(path) == exported
     assert not list(path.parent.glob(".export-*"))  # no temp files left behind
     report = load_file(sessions, path)  # a fresh database
-    assert report.loaded == 70 and not report.skipped
+    assert report.loaded == 78 and not report.skipped
     with sessions() as s:
         assert list(export_services(s)) == exported
 

@@ -180,8 +180,10 @@ def test_classify_text_ignores_html_entities_and_markers():
 
 @pytest.mark.parametrize("name, description, expected", [
     # a youth club that also offers homework help and snacks is not an education or food service
+    # (it is a youth group: the sub-need "loneliness and youth groups", issue 16)
     ("Riverside Youth Club", "Youth club on Tuesday and Thursday evenings: football, table "
-     "tennis, arts and crafts and homework help. Free snacks and a hot meal in the holidays.", []),
+     "tennis, arts and crafts and homework help. Free snacks and a hot meal in the holidays.",
+     ["loneliness"]),
     ("Central Library", "Borrow books, free wifi and computers, reading groups and a summer "
      "reading challenge for children.", []),
     # a nursery is childcare (family), not education, and its meals are not a food service

@@ -37,12 +37,8 @@ def upgrade() -> None:
         batch_op.create_index('ix_search_need_lat_lon', ['need_code', 'latitude', 'longitude'], unique=False)
         batch_op.create_index('ix_search_need_remote', ['need_code', 'remote'], unique=False)
 
-    # Build the index for a directory that already holds services.
-    from sqlalchemy.orm import Session
-
-    from bot.directory.index import refresh
-
-    refresh(Session(bind=op.get_bind(), future=True))
+    # The index of a directory that already holds services is built by revision 0011 (the
+    # index code of today writes columns and tables that do not exist yet at this revision).
 
 
 def downgrade() -> None:

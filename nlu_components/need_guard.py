@@ -1,0 +1,91 @@
+"""NeedGuard: a message that states a need is read as that need, never as "I didn't get that".
+
+Runs after the intent classifier and CommandClassifier, before CrisisGuard and the
+FallbackClassifier:
+
+* two needs close together at the top ("free condoms and contraception": health 0.51, sexual
+  health 0.49) are not an unclear message but two readings of one: the first gets their summed
+  confidence, so the FallbackClassifier's ambiguity check does not discard it, and the second
+  stays in the ranking for the actions (``bot.needs.detect_needs`` keeps it as a second need);
+* a message the model reads as out of scope, or below the fallback threshold, that names a need
+  in so many words (``bot.needs.keyword_needs``: "gambling", "slots", "care leaver", "visa")
+  gets that need's intent.
+
+Anything else is left exactly as the model classified it.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.needs import INTENT_PREFIX, keyword_needs, need_for_intent
+
+UNSURE = ("out_of_scope", "nlu_fallback", "inform", "greet")
+# Needs whose words are specific enough to stand on their own ("work", "my mum" are not).
+SPECIFIC = ("housing", "food", "money", "substance_use", "legal", "lgbtq", "sexual_health",
+            "eating", "gambling", "carers", "care_leavers", "immigration", "domestic_abuse",
+            "loneliness")
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class NeedGuard(GraphComponent):
+    """Keep a stated need from falling back (see the module docstring)."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"threshold": 0.3, "ambiguity": 0.2, "keyword_confidence": 0.9}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self.threshold = float(config.get("threshold", 0.3))
+        self.ambiguity = float(config.get("ambiguity", 0.2))
+        self.keyword_confidence = float(config.get("keyword_confidence", 0.9))
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "NeedGuard":
+        return cls({**cls.get_default_config(), **config})
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self._guard(message)
+        return messages
+
+    def process_training_data(self, training_data):  # noqa: D401 - graph API
+        return training_data
+
+    @staticmethod
+    def _is_need(name: str) -> bool:
+        return name.startswith(INTENT_PREFIX) and need_for_intent(name) is not None
+
+    def _guard(self, message: Message) -> None:
+        text = message.get(TEXT) or ""
+        if not text or text.startswith("/"):
+            return
+        ranking = [dict(r) for r in (message.get(INTENT_RANKING_KEY) or [])]
+        top = dict(message.get(INTENT) or {})
+        name, conf = str(top.get("name") or ""), float(top.get("confidence") or 0.0)
+        if self._is_need(name) and len(ranking) > 1:
+            second = ranking[1]
+            if self._is_need(str(second.get("name"))) and \
+                    conf - float(second.get("confidence") or 0) < self.ambiguity:
+                merged = min(1.0, conf + float(second.get("confidence") or 0))
+                ranking[0] = {**ranking[0], "confidence": merged}
+                message.set(INTENT, {**top, "confidence": merged}, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+            return
+        if name in UNSURE or conf < self.threshold:
+            found = [n for n in keyword_needs(text) if n in SPECIFIC]
+            if not found:
+                return
+            intent = f"{INTENT_PREFIX}{found[0]}"
+            ranking = [{"name": intent, "confidence": self.keyword_confidence}] + [
+                r for r in ranking if r.get("name") != intent]
+            message.set(INTENT, {"name": intent, "confidence": self.keyword_confidence},
+                        add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
