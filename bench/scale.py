@@ -1,8 +1,14 @@
-"""Directory scale benchmark: import N services, then time need + proximity + age + open-now
-searches on SQLite.
+"""Directory scale benchmark: import N services, then time need + words + proximity + age +
+open-now searches, on SQLite or PostgreSQL.
 
     .venv/bin/python bench/scale.py --services 100000 [--source FILE_OR_DATAPACKAGE]
-        [--skip-search] [--profile FILE.prof]
+        [--skip-search] [--profile FILE.prof] [--postgres URL]
+
+Each search carries a young person's words for its need ("cant stop betting on slots", "need
+somewhere to stay tonight"), so the full-text index (bot/directory/fulltext.py) is part of
+every timed search, as in the bot. ``--postgres URL`` (a server URL, e.g.
+postgresql://root@localhost:5432/postgres) runs the same in a fresh database there, dropped
+afterwards.
 
 ``--skip-search`` stops after the import (the import figure only); ``--profile`` writes a
 cProfile of the timed loader calls only (view it with ``python -m pstats FILE.prof``).
@@ -14,6 +20,7 @@ jittered by up to ~5 km until N services exist; the import goes through the same
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import json
 import os
@@ -26,6 +33,7 @@ import time
 import uuid
 from datetime import datetime
 from pathlib import Path
+from typing import Optional
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +49,28 @@ from bot.migrate import upgrade  # noqa: E402
 from bot.needs import need_codes  # noqa: E402
 
 NS = uuid.UUID("7d7c0c3e-2b9a-4b1e-9a43-2f6d3b1f0b10")
+# What a young person might say for each need (the words go through the full-text search).
+WORDS = {
+    "housing": ["need somewhere to stay tonight", "kicked out and sofa surfing, need a hostel"],
+    "food": ["no food till payday, is there a food bank", "need a free meal"],
+    "money": ["in debt and my universal credit got sanctioned", "skint, need help with bills"],
+    "work": ["looking for a job or apprenticeship, help with my cv"],
+    "education": ["want to go back to college for english and maths"],
+    "mental_health": ["feeling anxious and low, any free counselling"],
+    "health": ["need to register with a gp and a dentist"],
+    "substance_use": ["drinking too much and using coke at weekends"],
+    "family": ["arguing with my parents all the time"],
+    "legal": ["my landlord is evicting me, need legal advice"],
+    "lgbtq": ["im gay and want an lgbt group"],
+    "sexual_health": ["need an sti test and contraception"],
+    "eating": ["i binge and make myself sick"],
+    "gambling": ["cant stop betting on slots"],
+    "carers": ["i look after my mum, young carers group"],
+    "care_leavers": ["left care last year, care leavers support"],
+    "immigration": ["my visa runs out, need immigration advice"],
+    "domestic_abuse": ["my ex used to hit me, want support"],
+    "loneliness": ["so lonely, any youth clubs to meet people"],
+}
 
 
 def _fresh_ids(obj, copy_no: int):
@@ -102,6 +132,7 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=2000)
     ap.add_argument("--skip-search", action="store_true", help="time the import only")
     ap.add_argument("--profile", metavar="FILE", help="cProfile the loader calls into FILE")
+    ap.add_argument("--postgres", metavar="URL", help="run on PostgreSQL (a fresh database)")
     args = ap.parse_args()
     prof = None
     if args.profile:
@@ -116,8 +147,7 @@ def main() -> None:
         records = list(read_datapackage(src))
     else:
         records = read_services_file(src)
-    with tempfile.TemporaryDirectory() as d:
-        url = f"sqlite:///{d}/scale.db"
+    with tempfile.TemporaryDirectory() as d, _database(args.postgres, d) as url:
         upgrade(url)
         engine = make_engine(url)
         Session = sessionmaker(bind=engine, future=True)
@@ -138,6 +168,7 @@ def main() -> None:
             counts = {t: c.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in
                       ("service", "location", "schedule", "attribute", "search_index")}
             c.execute(text("ANALYZE"))
+            c.commit()
         if args.skip_search:
             out = {"services": loaded, "counts": counts, "import_s": round(import_s, 1),
                    "source": Path(args.source).name, "machine": _machine()}
@@ -153,18 +184,21 @@ def main() -> None:
         with Session() as s:
             for q in range(args.queries + 20):
                 la, lo = rng.choice(points)
-                query = SearchQuery([rng.choice(needs)], la + rng.uniform(-0.02, 0.02),
+                need = rng.choice(needs)
+                query = SearchQuery([need], la + rng.uniform(-0.02, 0.02),
                                     lo + rng.uniform(-0.02, 0.02), age=rng.randint(16, 25),
-                                    open_now=rng.random() < 0.5, limit=3)
+                                    open_now=rng.random() < 0.5, limit=3,
+                                    text=rng.choice(WORDS.get(need, [""])))
                 now = datetime(2026, 12, 1, rng.randint(0, 23), 0, tzinfo=tz)
                 t1 = time.perf_counter()
                 search(s, query, now=now)
                 if q >= 20:  # warm-up excluded
                     lat.append((time.perf_counter() - t1) * 1000)
             la, lo = points[0]
+            explain = "EXPLAIN QUERY PLAN" if not args.postgres else "EXPLAIN"
             plan = [r[-1] for r in s.execute(text(
-                "EXPLAIN QUERY PLAN SELECT service_id, need_code, latitude, longitude, youth, "
-                "hours FROM search_index WHERE active = 1 AND need_code IN ('housing') AND "
+                f"{explain} SELECT service_id, need_code, latitude, longitude, youth, "
+                "hours FROM search_index WHERE active = true AND need_code IN ('housing') AND "
                 "latitude BETWEEN :a AND :b AND longitude BETWEEN :c AND :d ORDER BY "
                 "(latitude - :la) * (latitude - :la) + (longitude - :lo) * (longitude - :lo) "
                 "LIMIT 120"), {"a": la - 0.02, "b": la + 0.02, "c": lo - 0.03, "d": lo + 0.03,
@@ -175,10 +209,34 @@ def main() -> None:
                              "p95": round(lat[int(0.95 * (len(lat) - 1))], 2),
                              "max": round(lat[-1], 2), "queries": len(lat)},
                "plan": plan, "source": Path(args.source).name,
+               "database": "postgresql" if args.postgres else "sqlite",
                "machine": _machine()}
+        engine.dispose()
         print(json.dumps(out, indent=2))
         (ROOT / "bench" / "out").mkdir(parents=True, exist_ok=True)
-        (ROOT / "bench" / "out" / f"scale_{loaded}.json").write_text(json.dumps(out, indent=2))
+        (ROOT / "bench" / "out" / f"scale_{out['database']}_{loaded}.json").write_text(
+            json.dumps(out, indent=2))
+
+
+@contextlib.contextmanager
+def _database(postgres: Optional[str], tmp: str):
+    """A SQLite file in ``tmp``, or a fresh PostgreSQL database on the ``postgres`` server."""
+    if not postgres:
+        yield f"sqlite:///{tmp}/scale.db"
+        return
+    import sqlalchemy as sa
+
+    name = f"navscale_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(postgres.replace("postgresql://", "postgresql+psycopg2://", 1),
+                             isolation_level="AUTOCOMMIT", future=True)
+    with admin.connect() as c:
+        c.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield postgres.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as c:
+            c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
 
 
 if __name__ == "__main__":

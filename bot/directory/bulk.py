@@ -416,5 +416,6 @@ class BatchRows:
                                           sals.get(sid, []))]
         index.write_rows(session, ids, rows)
         orgs = {o["id"]: o["name"] for o in self.orgs}
-        fulltext.write(session, {sid: index.text_document(svc, orgs.get(svc["organization_id"]))
+        fulltext.write(session, {sid: index.text_document(svc, orgs.get(svc["organization_id"]),
+                                                          sals.get(sid, []))
                                  for sid, svc in services.items()})

@@ -5,10 +5,12 @@
 * PostgreSQL: ``service_text.doc``, a ``tsvector`` with the name at weight A and the rest at B
   (English stemming), a GIN index, ranked by ``ts_rank_cd``.
 
-Where a service is: each document also holds grid-cell tokens (:func:`cells`), one per half
-degree of latitude and longitude its locations fall in, or ``cellany`` for a service with no
-located place. A search near a point matches only the cells around it (and ``cellany``), so
-the database intersects the words with the place instead of ranking the whole country.
+Where a service is: each document also holds grid-cell tokens (:func:`cells`) for the places
+its locations fall in, at two sizes (a twentieth and a half of a degree), or ``cellany`` for a
+service with no located place. A search near a point matches the small cells around it first
+and the large ones within the radius only when few services match there (and always
+``cellany``), so the database intersects the words with the place instead of ranking the
+whole country, and a dense city costs no more than a village.
 
 One interface for both: :func:`refresh` keeps the text in step with the directory (the search
 index calls it on every import), and :func:`match` returns the services whose text holds any
@@ -21,6 +23,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import time
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from sqlalchemy import bindparam, text
@@ -29,37 +32,51 @@ from sqlalchemy.orm import Session
 logger = logging.getLogger(__name__)
 
 NAME_WEIGHT = 3.0
-CELL_DEGREES = 0.5
+COMMON_SHARE = 0.01  # a term in more than this share of the services does not narrow a search
+COMMON_FLOOR = 300   # ... and never one in fewer than this many (small directories keep all)
+STATS_TTL_S = 300.0  # document frequencies are cached this long per process
+CELL_SIZES = ((0.05, "f"), (0.5, "c"))  # (degrees, token prefix): fine first, then coarse
 ANYWHERE = "cellany"
 KM_PER_DEGREE = 111.2
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _CHUNK = 500
 
 
-def cell(latitude: float, longitude: float) -> str:
-    """The grid-cell token of a point."""
-    return f"c{int((latitude + 90) // CELL_DEGREES)}x{int((longitude + 180) // CELL_DEGREES)}"
+def cell(latitude: float, longitude: float, size: Tuple[float, str] = CELL_SIZES[1]) -> str:
+    """The grid-cell token of a point at one cell size."""
+    deg, prefix = size
+    return f"{prefix}{int((latitude + 90) // deg)}x{int((longitude + 180) // deg)}"
 
 
 def cells(points: Iterable[Tuple[Optional[float], Optional[float]]]) -> str:
-    """The cell tokens of a service's located places (``cellany`` when it has none)."""
-    found = sorted({cell(lat, lon) for lat, lon in points if lat is not None and lon is not None})
+    """The cell tokens of a service's located places, at every size (``cellany`` when it has
+    none)."""
+    found = sorted({cell(lat, lon, size) for lat, lon in points
+                    if lat is not None and lon is not None for size in CELL_SIZES})
     return " ".join(found) or ANYWHERE
 
 
-def cells_near(latitude: float, longitude: float, radius_km: float) -> List[str]:
-    """The cell tokens within ``radius_km`` of a point (a block of cells), and ``cellany``."""
-    dlat = radius_km / KM_PER_DEGREE
-    dlon = radius_km / (KM_PER_DEGREE * max(0.05, math.cos(math.radians(latitude))))
+def _block(latitude: float, longitude: float, km: float, size: Tuple[float, str]) -> List[str]:
+    deg = size[0]
+    dlat = km / KM_PER_DEGREE
+    dlon = km / (KM_PER_DEGREE * max(0.05, math.cos(math.radians(latitude))))
     out = []
     lat = latitude - dlat
-    while lat <= latitude + dlat + CELL_DEGREES:
+    while lat <= latitude + dlat + deg:
         lon = longitude - dlon
-        while lon <= longitude + dlon + CELL_DEGREES:
-            out.append(cell(max(-89.999, min(89.999, lat)), ((lon + 180) % 360) - 180))
-            lon += CELL_DEGREES
-        lat += CELL_DEGREES
-    return list(dict.fromkeys(out)) + [ANYWHERE]
+        while lon <= longitude + dlon + deg:
+            out.append(cell(max(-89.999, min(89.999, lat)), ((lon + 180) % 360) - 180, size))
+            lon += deg
+        lat += deg
+    return list(dict.fromkeys(out))
+
+
+def cells_near(latitude: float, longitude: float, radius_km: float) -> List[List[str]]:
+    """Where to look around a point, nearest first: the small cells next to it, then the large
+    cells within ``radius_km``; each with ``cellany``."""
+    fine = _block(latitude, longitude, min(radius_km, CELL_SIZES[0][0] * KM_PER_DEGREE),
+                  CELL_SIZES[0])
+    return [fine + [ANYWHERE], _block(latitude, longitude, radius_km, CELL_SIZES[1]) + [ANYWHERE]]
 
 
 def document(name: Optional[str], *parts: Optional[str], where: str = ANYWHERE) -> Dict[str, str]:
@@ -128,28 +145,93 @@ def _fts5_query(terms: Sequence[str]) -> str:
     return " OR ".join('"' + t.replace('"', "") + '"' for t in terms)
 
 
-def match(session: Session, terms: Iterable[str], limit: int = 200,
-          near: Optional[Sequence[str]] = None) -> Dict[str, float]:
-    """Services whose text holds any of ``terms``, with a relevance score (higher is better),
-    at most ``limit`` of them, best first; only those in the cells ``near`` when given
-    (:func:`cells_near`)."""
-    cleaned = _clean_terms(terms)
-    if not cleaned:
-        return {}
-    params: dict = {"lim": limit}
+_STATS: Dict[str, Tuple[float, Dict[str, int]]] = {}
+
+
+def _count(session: Session, term: Optional[str]) -> int:
     if _dialect(session) == "sqlite":
-        query = f"({_fts5_query(cleaned)})"
-        if near:
-            query += " AND cells : (" + " OR ".join(c for c in near if c.isalnum()) + ")"
+        if term is None:
+            return session.execute(text("SELECT count(*) FROM service")).scalar_one()
+        return session.execute(text("SELECT count(*) FROM service_fts WHERE service_fts "
+                                    "MATCH :q"), {"q": _fts5_query([term])}).scalar_one()
+    if term is None:
+        return session.execute(text("SELECT count(*) FROM service_text")).scalar_one()
+    return session.execute(text("SELECT count(*) FROM service_text WHERE doc @@ "
+                                "phraseto_tsquery('english', :t)"), {"t": term}).scalar_one()
+
+
+def selective(session: Session, terms: Sequence[str]) -> List[str]:
+    """The terms that narrow a search: those in at most ``COMMON_SHARE`` of the services (or
+    ``COMMON_FLOOR``, whichever is more). A word in a tenth of a 100,000-service directory
+    ("help", "housing") ranks nothing and costs the most; the search index's need tags carry
+    it instead. Counts are cached per process for ``STATS_TTL_S``."""
+    key = str(session.get_bind().url)
+    now = time.monotonic()
+    stamp, counts = _STATS.get(key, (0.0, {}))
+    if now - stamp > STATS_TTL_S:
+        counts = {"": _count(session, None)}
+        _STATS[key] = (now, counts)
+    cap = max(COMMON_FLOOR, COMMON_SHARE * counts[""])
+    out = []
+    for term in terms:
+        if term not in counts:
+            counts[term] = _count(session, term)
+        if 0 < counts[term] <= cap:
+            out.append(term)
+    return out
+
+
+BOOST = 3  # a boosted term (the person's own words) counts this many times in the score
+
+
+def match(session: Session, terms: Iterable[str], limit: int = 200,
+          near: Optional[Sequence[Sequence[str]]] = None,
+          required: Optional[Iterable[str]] = None,
+          boosted: Iterable[str] = ()) -> Dict[str, float]:
+    """Services whose text holds any of ``terms``, with a relevance score (higher is better),
+    at most ``limit`` of them, best first. ``boosted`` terms (the person's own words) count
+    ``BOOST`` times in the score. ``required``: a service must also hold one of these. ``near``
+    (:func:`cells_near`): the rings of cells to look in, nearest first; the next ring is
+    searched only when the first holds fewer than ``limit`` services. Only :func:`selective`
+    terms are searched."""
+    boost = selective(session, _clean_terms(boosted))
+    scored = [t for t in selective(session, _clean_terms(terms)) if t not in boost]
+    must = selective(session, _clean_terms(required)) if required is not None \
+        else scored + boost
+    if not (scored or boost) or not must:
+        return {}
+    rings: Sequence[Optional[Sequence[str]]] = near or [None]
+    found: Dict[str, float] = {}
+    for ring in rings:
+        found = _query(session, scored, boost, must, limit, ring)
+        if len(found) >= limit:
+            break
+    return found
+
+
+def _query(session: Session, scored: List[str], boost: List[str], must: List[str], limit: int,
+           ring: Optional[Sequence[str]]) -> Dict[str, float]:
+    params: dict = {"lim": limit}
+    where = [c for c in ring or () if c.isalnum()]
+    if _dialect(session) == "sqlite":
+        # bm25 sums over the query's phrases: a phrase given BOOST times counts BOOST times.
+        query = f"({_fts5_query(must)}) AND ({_fts5_query(scored + boost * BOOST)})"
+        if where:
+            query += " AND cells : (" + " OR ".join(where) + ")"
         sql = (f"SELECT service_id, -bm25(service_fts, 0.0, {NAME_WEIGHT}, 1.0, 0.0) AS score "
                f"FROM service_fts WHERE service_fts MATCH :q ORDER BY score DESC LIMIT :lim")
         params["q"] = query
     else:
-        query = " || ".join(f"phraseto_tsquery('english', :t{i})" for i in range(len(cleaned)))
-        if near:
-            query = f"({query}) && to_tsquery('simple', :cells)"
-            params["cells"] = " | ".join(c for c in near if c.isalnum())
-        sql = (f"SELECT service_id, ts_rank_cd(doc, q) AS score FROM service_text, "
-               f"(SELECT {query} AS q) AS query WHERE doc @@ q ORDER BY score DESC LIMIT :lim")
-        params.update({f"t{i}": t for i, t in enumerate(cleaned)})
+        def ors(prefix: str, items: List[str]) -> str:
+            params.update({f"{prefix}{i}": t for i, t in enumerate(items)})
+            return " || ".join(f"phraseto_tsquery('english', :{prefix}{i})"
+                               for i in range(len(items))) or "''::tsquery"
+
+        filt = f"({ors('m', must)})"
+        if where:
+            filt += " && to_tsquery('simple', :cells)"
+            params["cells"] = " | ".join(where)
+        sql = (f"SELECT service_id, ts_rank_cd(doc, r) + {BOOST} * ts_rank_cd(doc, b) AS score "
+               f"FROM service_text, (SELECT {ors('t', scored)} AS r, {ors('b', boost)} AS b, "
+               f"{filt} AS f) AS query WHERE doc @@ f ORDER BY score DESC LIMIT :lim")
     return {r.service_id: float(r.score) for r in session.execute(text(sql), params)}

@@ -120,11 +120,14 @@ def _eligibility(name: Optional[str], description: Optional[str],
     return eligibility.read(name, description, (eligibility_description,))
 
 
-def text_document(service: dict, organization: Optional[str] = None) -> dict:
-    """The full-text document of one service (plain dict of its columns)."""
+def text_document(service: dict, organization: Optional[str] = None,
+                  locations: Sequence[dict] = ()) -> dict:
+    """The full-text document of one service (plain dicts of its columns and locations)."""
     get = service.get
     return fulltext.document(get("name"), get("alternate_name"), get("description"),
-                             organization, get("eligibility_description"))
+                             organization, get("eligibility_description"),
+                             where=fulltext.cells((loc.get("latitude"), loc.get("longitude"))
+                                                  for loc in locations))
 
 
 def _rows_for(svc: Service, codes: Iterable[str]) -> List[dict]:
@@ -188,5 +191,8 @@ def refresh(session: Session, service_ids: Optional[Sequence[str]] = None,
         fulltext.write(session, {svc.id: text_document(
             {c: getattr(svc, c) for c in ("name", "alternate_name", "description",
                                           "eligibility_description")},
-            orgs.get(svc.organization_id)) for svc in services}, replace=False)
+            orgs.get(svc.organization_id),
+            [{"latitude": sal.location.latitude, "longitude": sal.location.longitude}
+             for sal in svc.service_at_locations if sal.location is not None])
+            for svc in services}, replace=False)
     return written

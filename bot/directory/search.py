@@ -260,17 +260,16 @@ def _candidates(session: Session, query: SearchQuery, needs: List[str], has_poin
     near = (fulltext.cells_near(query.latitude, query.longitude, query.radius_km)
             if has_point else None)
     limit = TEXT_CANDIDATES + query.offset
-    own = fulltext.match(session, terms.own, limit, near) if terms and terms.own else {}
-    # The needs' words and the known synonyms of what the person said: a service found only by
-    # words must match one of these, not only "claim" or "living".
-    known = fulltext.match(session, terms.known, limit, near) if terms and terms.known else {}
-    own = {sid: v for sid, v in own.items() if sid in known}
+    # Every term counts towards the score; a service must hold one that stands for a need
+    # (the needs' words, or a known synonym of what the person said), not only "claim".
+    scores = fulltext.match(session, terms.need, limit, near, required=terms.known,
+                            boosted=terms.own) if terms and terms.known else {}
     seen = {r.service_id for r in rows}
-    missing = [sid for sid in set(own) | set(known) if sid not in seen]
+    missing = [sid for sid in scores if sid not in seen]
     for i in range(0, len(missing), 500):
         rows += session.execute(_OF_SERVICES, {"active": True, "age": query.age,
                                                "ids": missing[i:i + 500]}).all()
-    return rows, (own, known), more or len(known) >= limit
+    return rows, scores, more or len(scores) >= limit
 
 
 def search(session: Session, query: SearchQuery, now: Optional[datetime] = None,
@@ -280,7 +279,9 @@ def search(session: Session, query: SearchQuery, now: Optional[datetime] = None,
     needs = [n for n in query.needs if n]
     local_now = _local_now(now, tz)
     has_point = query.latitude is not None and query.longitude is not None
-    rows, (own_scores, need_scores), more = _candidates(session, query, needs, has_point)
+    rows, text_scores, more = _candidates(session, query, needs, has_point)
+    # The person's own words weigh most; the needs' words alone (a button) only a little.
+    text_weight = TEXT_WEIGHT if query.text.strip() else NEED_TEXT_WEIGHT
     by_service: Dict[str, dict] = {}
     for r in rows:
         entry = by_service.setdefault(r.service_id, {"codes": set(), "dist": None, "far": False,
@@ -299,8 +300,7 @@ def search(session: Session, query: SearchQuery, now: Optional[datetime] = None,
             reach = r.reach if r.reach in REACH_COST else "area"
             if entry["reach"] is None or REACH_COST[reach] < REACH_COST[entry["reach"]]:
                 entry["reach"] = reach
-    best_own = max(own_scores.values(), default=0.0)
-    best_need = max(need_scores.values(), default=0.0)
+    best_text = max(text_scores.values(), default=0.0)
     base = []
     for sid, e in by_service.items():
         audience = set(filter(None, (e["audience"] or "").split(",")))
@@ -309,11 +309,9 @@ def search(session: Session, query: SearchQuery, now: Optional[datetime] = None,
         if e["reach"] is None:  # every location of it is beyond the radius
             continue
         share, first = _need_credit(e["codes"], needs)
-        own_rel = own_scores.get(sid, 0.0) / best_own if best_own > 0 else 0.0
-        need_rel = need_scores.get(sid, 0.0) / best_need if best_need > 0 else 0.0
-        fit = (NEED_WEIGHT * share + (PRIMARY_BONUS if first else 0.0) + TEXT_WEIGHT * own_rel
-               + NEED_TEXT_WEIGHT * need_rel)
-        if not needs and not need_scores:
+        text_rel = text_scores.get(sid, 0.0) / best_text if best_text > 0 else 0.0
+        fit = NEED_WEIGHT * share + (PRIMARY_BONUS if first else 0.0) + text_weight * text_rel
+        if not needs and not text_scores:
             fit = MIN_EVIDENCE
         if fit < MIN_EVIDENCE:
             continue
