@@ -93,9 +93,12 @@ def converse(url: str, query: dict, age: Optional[int], place: Optional[str]) ->
             break
     body = " ".join(r.get("text") or "" for r in replies)
     tracker = httpx.get(f"{url}/conversations/{sender}/tracker", timeout=30).json()
-    shown = list((tracker.get("slots") or {}).get("result_ids") or [])[:3]
+    slots = tracker.get("slots") or {}
+    shown = list(slots.get("result_ids") or [])[:3]
     return {"id": query["id"], "shown": shown, "asked": asked,
-            "asked_need": any(a in body for a in ASKS_NEED) and not shown}
+            "asked_need": any(a in body for a in ASKS_NEED) and not shown,
+            "slots": {k: slots.get(k) for k in ("current_need", "needs", "need_text", "location",
+                                                "latitude", "longitude", "age")}}
 
 
 def score(runs: List[dict], judgments: Dict[str, list], strict: bool) -> dict:

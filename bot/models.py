@@ -226,7 +226,7 @@ class SearchIndexRow(Base):
 
     __table_args__ = (
         Index("ix_search_need_lat_lon", "need_code", "latitude", "longitude"),
-        Index("ix_search_need_remote", "need_code", "remote"),
+        Index("ix_search_need_remote_youth", "need_code", "remote", "youth"),
     )
 
 

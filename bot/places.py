@@ -245,3 +245,33 @@ def coordinates_place(latitude: float, longitude: float) -> Optional[Place]:
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         return None
     return Place("your location", lat, lon, "coordinates")
+
+
+_COUNTRY_ALIASES = {"UK": "GB", "USA": "US", "UNITED KINGDOM": "GB", "UNITED STATES": "US",
+                    "ENGLAND": "GB", "SCOTLAND": "GB", "WALES": "GB", "NORTHERN IRELAND": "GB"}
+
+
+@lru_cache(maxsize=1 << 14)
+def town_centre(city: Optional[str], state: Optional[str] = None,
+                country: Optional[str] = None) -> Optional[Tuple[float, float]]:
+    """The centre of the town an address names, when the directory gives an address but no
+    coordinates ("Key West, FL"): a search can then tell a service in the searcher's town from
+    one 250 km away. Only an unambiguous town counts: the address's country (or, without one,
+    the country its US state code or the town's name alone points to) and state must agree."""
+    key = normalise(city or "")
+    if not key:
+        return None
+    cities = _gazetteer().get(key, [])
+    state = (state or "").strip().upper()
+    code = (country or "").strip().upper()
+    code = _COUNTRY_ALIASES.get(code, code)
+    if code:
+        cities = [c for c in cities if c["countrycode"] == code]
+    if state and len(state) <= 3:
+        # admin1 codes are US/Canadian state letters; elsewhere they are numbers.
+        same = [c for c in cities if str(c.get("admin1code") or "").upper() == state]
+        cities = same if same or code not in ("", "US", "CA") else []
+    if len({c["countrycode"] for c in cities}) != 1:
+        return None
+    best = max(cities, key=lambda c: c.get("population") or 0)
+    return float(best["latitude"]), float(best["longitude"])

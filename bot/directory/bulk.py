@@ -407,7 +407,12 @@ class BatchRows:
         scheds: Dict[str, List[dict]] = {}
         for sch in {x["id"]: x for x in self.schedules}.values():
             scheds.setdefault(sch["service_id"], []).append(sch)
-        locs = {loc["id"]: loc for loc in self.locations}
+        towns: Dict[str, dict] = {}  # the index reads a located-by-address service's town
+        for adr in sorted(self.addresses, key=lambda a: a["address_type"] == "postal"):
+            towns.setdefault(adr["location_id"], {
+                "city": adr["city"], "state_province": adr["state_province"],
+                "country": adr["country"]})
+        locs = {loc["id"]: {**loc, **towns.get(loc["id"], {})} for loc in self.locations}
         sals: Dict[str, List[dict]] = {}
         for sal in {x["id"]: x for x in self.sals}.values():
             sals.setdefault(sal["service_id"], []).append(locs[sal["location_id"]])

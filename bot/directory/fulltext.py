@@ -32,11 +32,13 @@ from sqlalchemy.orm import Session
 logger = logging.getLogger(__name__)
 
 NAME_WEIGHT = 3.0
-COMMON_SHARE = 0.01  # a term in more than this share of the services does not narrow a search
+COMMON_SHARE = 0.003 # a term in more than this share of the services does not narrow a search
 COMMON_FLOOR = 300   # ... and never one in fewer than this many (small directories keep all)
+PHRASE_WORD_SPREAD = 5  # a phrase's rarest word may be in this many times the cap (above)
 STATS_TTL_S = 300.0  # document frequencies are cached this long per process
 CELL_SIZES = ((0.05, "f"), (0.5, "c"))  # (degrees, token prefix): fine first, then coarse
 ANYWHERE = "cellany"
+ANYWHERE_ROWID = 1 << 40  # SQLite: documents of services with no place have rowids from here
 KM_PER_DEGREE = 111.2
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _CHUNK = 500
@@ -71,12 +73,29 @@ def _block(latitude: float, longitude: float, km: float, size: Tuple[float, str]
     return list(dict.fromkeys(out))
 
 
+def _pair(latitude: float, longitude: float, size: Tuple[float, str]) -> List[str]:
+    """The 2 x 2 cells of ``size`` around a point: its own and the neighbours on the sides it
+    is nearer to, so the block reaches at least half a cell from the point every way."""
+    deg = size[0]
+    fi, fj = (latitude + 90) / deg, (longitude + 180) / deg
+    di = deg if fi - math.floor(fi) >= 0.5 else -deg
+    dj = deg if fj - math.floor(fj) >= 0.5 else -deg
+    return list(dict.fromkeys(
+        cell(max(-89.999, min(89.999, latitude + a)), ((longitude + b + 180) % 360) - 180, size)
+        for a in (0.0, di) for b in (0.0, dj)))
+
+
 def cells_near(latitude: float, longitude: float, radius_km: float) -> List[List[str]]:
-    """Where to look around a point, nearest first: the small cells next to it, then the large
-    cells within ``radius_km``; each with ``cellany``."""
-    fine = _block(latitude, longitude, min(radius_km, CELL_SIZES[0][0] * KM_PER_DEGREE),
-                  CELL_SIZES[0])
-    return [fine + [ANYWHERE], _block(latitude, longitude, radius_km, CELL_SIZES[1]) + [ANYWHERE]]
+    """Where to look around a point, nearest first, each with ``cellany``: the 2 x 2 small
+    cells around it, the 2 x 2 large cells, then every large cell within ``radius_km``. Few
+    tokens per look keep the database's intersection of words and place cheap."""
+    rings: List[List[str]] = []
+    for block in (_pair(latitude, longitude, CELL_SIZES[0]),
+                  _block(latitude, longitude, radius_km, CELL_SIZES[1])):
+        ring = block + [ANYWHERE]
+        if not rings or set(ring) != set(rings[-1]):
+            rings.append(ring)
+    return rings
 
 
 def document(name: Optional[str], *parts: Optional[str], where: str = ANYWHERE) -> Dict[str, str]:
@@ -107,8 +126,19 @@ def write(session: Session, docs: Dict[str, Dict[str, str]], replace: bool = Tru
     rows = [{"sid": sid, "name": d["name"], "body": d["body"], "cells": d.get("cells", ANYWHERE)}
             for sid, d in docs.items()]
     if _dialect(session) == "sqlite":
-        stmt = text("INSERT INTO service_fts (service_id, name, body, cells) "
-                    "VALUES (:sid, :name, :body, :cells)")
+        # Services with no place get rowids from ANYWHERE_ROWID up, so a search finds them by a
+        # rowid range instead of a ``cellany`` token (see :func:`match`); both ranges are
+        # numbered here, as SQLite's own next rowid would follow the highest.
+        last = {True: session.execute(text("SELECT max(rowid) FROM service_fts WHERE rowid >= :b"),
+                                      {"b": ANYWHERE_ROWID}).scalar() or ANYWHERE_ROWID - 1,
+                False: session.execute(text("SELECT max(rowid) FROM service_fts WHERE rowid < :b"),
+                                       {"b": ANYWHERE_ROWID}).scalar() or 0}
+        for row in rows:
+            anywhere = row["cells"] == ANYWHERE
+            last[anywhere] += 1
+            row["rid"] = last[anywhere]
+        stmt = text("INSERT INTO service_fts (rowid, service_id, name, body, cells) "
+                    "VALUES (:rid, :sid, :name, :body, :cells)")
     else:
         stmt = text("INSERT INTO service_text (service_id, doc) VALUES (:sid, "
                     "setweight(to_tsvector('english', :name), 'A') || "
@@ -145,7 +175,7 @@ def _fts5_query(terms: Sequence[str]) -> str:
     return " OR ".join('"' + t.replace('"', "") + '"' for t in terms)
 
 
-_STATS: Dict[str, Tuple[float, Dict[str, int]]] = {}
+_STATS: Dict[str, Tuple[Optional[float], Dict[str, int]]] = {}
 
 
 def _count(session: Session, term: Optional[str]) -> int:
@@ -160,25 +190,46 @@ def _count(session: Session, term: Optional[str]) -> int:
                                 "phraseto_tsquery('english', :t)"), {"t": term}).scalar_one()
 
 
+def _counts(session: Session, terms: Iterable[str]) -> Dict[str, int]:
+    """How many services hold each term (``""``: all services), cached per process for
+    ``STATS_TTL_S``."""
+    key = str(session.get_bind().url)
+    now = time.monotonic()
+    stamp, counts = _STATS.get(key, (None, {}))
+    if stamp is None or now - stamp > STATS_TTL_S:
+        counts = {"": _count(session, None)}
+        _STATS[key] = (now, counts)
+    for term in terms:
+        if term not in counts:
+            counts[term] = _count(session, term)
+    return counts
+
+
 def selective(session: Session, terms: Sequence[str]) -> List[str]:
     """The terms that narrow a search: those in at most ``COMMON_SHARE`` of the services (or
     ``COMMON_FLOOR``, whichever is more). A word in a tenth of a 100,000-service directory
     ("help", "housing") ranks nothing and costs the most; the search index's need tags carry
-    it instead. Counts are cached per process for ``STATS_TTL_S``."""
-    key = str(session.get_bind().url)
-    now = time.monotonic()
-    stamp, counts = _STATS.get(key, (0.0, {}))
-    if now - stamp > STATS_TTL_S:
-        counts = {"": _count(session, None)}
-        _STATS[key] = (now, counts)
+    it instead. A phrase also needs one word in at most ``PHRASE_WORD_SPREAD`` times that
+    many: the database reads every document of its rarest word to find it ("care worker" is
+    rare, but reading every "care" and "worker" is not cheap)."""
+    words = {w for t in terms if " " in t for w in t.split()}
+    counts = _counts(session, list(terms) + sorted(words))
     cap = max(COMMON_FLOOR, COMMON_SHARE * counts[""])
-    out = []
-    for term in terms:
-        if term not in counts:
-            counts[term] = _count(session, term)
-        if 0 < counts[term] <= cap:
-            out.append(term)
-    return out
+    return [t for t in terms if 0 < counts[t] <= cap
+            and min(counts[w] for w in t.split()) <= PHRASE_WORD_SPREAD * cap]
+
+
+MAX_PHRASES = 5  # of the person's words, and of the needs' words: the rarest (the database
+#                 reads every document of each phrase it ranks by)
+
+
+def _rarest(session: Session, terms: List[str]) -> List[str]:
+    counts = _counts(session, terms)
+    keep = set(sorted(terms, key=lambda t: counts[t])[:MAX_PHRASES])
+    return [t for t in terms if t in keep]
+
+
+ENOUGH_NEAR = 4  # a ring holding a quarter of the limit is enough: the need index adds more
 
 
 BOOST = 3  # a boosted term (the person's own words) counts this many times in the score
@@ -192,25 +243,43 @@ def match(session: Session, terms: Iterable[str], limit: int = 200,
     at most ``limit`` of them, best first. ``boosted`` terms (the person's own words) count
     ``BOOST`` times in the score. ``required``: a service must also hold one of these. ``near``
     (:func:`cells_near`): the rings of cells to look in, nearest first; the next ring is
-    searched only when the first holds fewer than ``limit`` services. Only :func:`selective`
-    terms are searched."""
-    boost = selective(session, _clean_terms(boosted))
-    scored = [t for t in selective(session, _clean_terms(terms)) if t not in boost]
+    searched only when the first holds fewer than ``limit`` services (and none when at most
+    ``limit`` services in the directory hold a required term). Only :func:`selective` terms
+    are searched."""
+    boost = _rarest(session, selective(session, _clean_terms(boosted)))
+    scored = _rarest(session, [t for t in selective(session, _clean_terms(terms))
+                               if t not in boost])
     must = selective(session, _clean_terms(required)) if required is not None \
         else scored + boost
     if not (scored or boost) or not must:
         return {}
-    rings: Sequence[Optional[Sequence[str]]] = near or [None]
-    found: Dict[str, float] = {}
-    for ring in rings:
-        found = _query(session, scored, boost, must, limit, ring)
-        if len(found) >= limit:
+    counts = _counts(session, must)
+    if near is None or sum(counts[t] for t in must) <= limit:
+        # Few services in the whole directory hold the words: all of them, wherever they are,
+        # in one look (the search drops those beyond the radius).
+        return _query(session, scored, boost, must, limit, None)
+    if _dialect(session) != "sqlite":
+        for ring in near:
+            hits = _query(session, scored, boost, must, limit, ring)
+            if len(hits) >= limit:
+                break
+        return hits
+    # SQLite: a ``cellany`` token would be in tens of thousands of documents, and bm25 reads
+    # every document of each token it is given; the services with no place are a rowid range.
+    found = _query(session, scored, boost, must, limit, None, rowids=(ANYWHERE_ROWID, None))
+    located: Dict[str, float] = {}
+    for ring in near:
+        located = _query(session, scored, boost, must, limit,
+                         [c for c in ring if c != ANYWHERE], rowids=(None, ANYWHERE_ROWID))
+        if len(located) >= max(1, limit // ENOUGH_NEAR):
             break
-    return found
+    found.update(located)
+    return dict(sorted(found.items(), key=lambda kv: -kv[1])[:limit])
 
 
 def _query(session: Session, scored: List[str], boost: List[str], must: List[str], limit: int,
-           ring: Optional[Sequence[str]]) -> Dict[str, float]:
+           ring: Optional[Sequence[str]],
+           rowids: Tuple[Optional[int], Optional[int]] = (None, None)) -> Dict[str, float]:
     params: dict = {"lim": limit}
     where = [c for c in ring or () if c.isalnum()]
     if _dialect(session) == "sqlite":
@@ -218,8 +287,15 @@ def _query(session: Session, scored: List[str], boost: List[str], must: List[str
         query = f"({_fts5_query(must)}) AND ({_fts5_query(scored + boost * BOOST)})"
         if where:
             query += " AND cells : (" + " OR ".join(where) + ")"
+        span = ""
+        if rowids[0] is not None:
+            span += " AND rowid >= :r0"
+            params["r0"] = rowids[0]
+        if rowids[1] is not None:
+            span += " AND rowid < :r1"
+            params["r1"] = rowids[1]
         sql = (f"SELECT service_id, -bm25(service_fts, 0.0, {NAME_WEIGHT}, 1.0, 0.0) AS score "
-               f"FROM service_fts WHERE service_fts MATCH :q ORDER BY score DESC LIMIT :lim")
+               f"FROM service_fts WHERE service_fts MATCH :q{span} ORDER BY score DESC LIMIT :lim")
         params["q"] = query
     else:
         def ors(prefix: str, items: List[str]) -> str:

@@ -22,7 +22,8 @@ from bot import hours
 from bot.directory import eligibility, fulltext
 from bot.directory.bulk import dbapi_insert
 from bot.needs import need_codes, with_parents
-from bot.models import (Attribute, Organization, SearchIndexRow, Service, ServiceAtLocation,
+from bot.places import town_centre
+from bot.models import (Attribute, Location, Organization, SearchIndexRow, Service, ServiceAtLocation,
                         TaxonomyTerm)
 
 logger = logging.getLogger(__name__)
@@ -88,19 +89,19 @@ def build_rows(service: dict, codes: Iterable[str], schedules: Iterable[dict],
 
         packed = pack_hours(hours.openings(triples))
         youth = is_youth(*youth_args)
-    points = []
+    points = []  # (location id, latitude, longitude, remote, reach of a located point)
     for loc in locations:
-        if loc.get("latitude") is not None and loc.get("longitude") is not None:
-            points.append((loc["id"], loc["latitude"], loc["longitude"], False))
+        lat, lon, exact = point(loc)
+        if lat is not None:
+            points.append((loc["id"], lat, lon, False, "local" if exact else "town"))
         elif (loc.get("location_type") or "").lower() == "virtual":
-            points.append((loc["id"], None, None, True))
-    if not points:
-        points.append((None, None, None, True))  # no usable location: reachable from anywhere
+            points.append((loc["id"], None, None, True, None))
+    if not points:  # no usable location: reachable from anywhere
+        points.append((None, None, None, True, None))
     elig = _eligibility(get("name"), get("description"), get("eligibility_description"))
     virtual = [(x.get("location_type") or "").lower() == "virtual" for x in locations]
-    reach_of = {True: eligibility.reach(get("description"), False,
-                                        bool(locations) and all(virtual),
-                                        not all(virtual)), False: "local"}
+    unlocated = eligibility.reach(get("description"), False, bool(locations) and all(virtual),
+                                  not all(virtual))
     sid = service["id"]
     lo = youth_args[3] if youth_args[3] is not None else elig.minimum_age
     hi = youth_args[4] if youth_args[4] is not None else elig.maximum_age
@@ -109,9 +110,22 @@ def build_rows(service: dict, codes: Iterable[str], schedules: Iterable[dict],
     return [{"service_id": sid, "need_code": code, "location_id": loc_id,
              "latitude": lat, "longitude": lon, "remote": remote,
              "minimum_age": lo, "maximum_age": hi, "youth": youth, "hours": packed,
-             "active": active, "reach": reach_of[remote], "audience": audience}
+             "active": active, "reach": located or unlocated, "audience": audience}
             for code in sorted(set(with_parents(codes)) or {""})
-            for loc_id, lat, lon, remote in points]
+            for loc_id, lat, lon, remote, located in points]
+
+
+def point(location: dict) -> Tuple[Optional[float], Optional[float], bool]:
+    """(latitude, longitude, exact) of a location: its coordinates, else the centre of the
+    town its address names (:func:`bot.places.town_centre`), else (None, None, False)."""
+    if location.get("latitude") is not None and location.get("longitude") is not None:
+        return location["latitude"], location["longitude"], True
+    if (location.get("location_type") or "").lower() != "virtual" and location.get("city"):
+        centre = town_centre(location.get("city"), location.get("state_province"),
+                             location.get("country"))
+        if centre:
+            return centre[0], centre[1], False
+    return None, None, False
 
 
 @lru_cache(maxsize=1 << 16)
@@ -126,8 +140,7 @@ def text_document(service: dict, organization: Optional[str] = None,
     get = service.get
     return fulltext.document(get("name"), get("alternate_name"), get("description"),
                              organization, get("eligibility_description"),
-                             where=fulltext.cells((loc.get("latitude"), loc.get("longitude"))
-                                                  for loc in locations))
+                             where=fulltext.cells(point(loc)[:2] for loc in locations))
 
 
 def _rows_for(svc: Service, codes: Iterable[str]) -> List[dict]:
@@ -135,10 +148,20 @@ def _rows_for(svc: Service, codes: Iterable[str]) -> List[dict]:
                                          "minimum_age", "maximum_age", "status")}
     scheds = [{"byday": x.byday, "opens_at": x.opens_at, "closes_at": x.closes_at}
               for x in svc.schedules]
-    locs = [{"id": sal.location.id, "latitude": sal.location.latitude,
-             "longitude": sal.location.longitude, "location_type": sal.location.location_type}
-            for sal in svc.service_at_locations if sal.location is not None]
+    locs = [location_dict(sal.location) for sal in svc.service_at_locations
+            if sal.location is not None]
     return build_rows(cols, codes, scheds, locs)
+
+
+def location_dict(location: Any) -> dict:
+    """What the index reads of a Location: coordinates, type and its address's town."""
+    address = next((a for a in location.addresses if a.address_type != "postal"),
+                   location.addresses[0] if location.addresses else None)
+    return {"id": location.id, "latitude": location.latitude,
+            "longitude": location.longitude, "location_type": location.location_type,
+            "city": address.city if address else None,
+            "state_province": address.state_province if address else None,
+            "country": address.country if address else None}
 
 
 def write_rows(session: Session, service_ids: Sequence[str], rows: List[dict]) -> int:
@@ -180,7 +203,8 @@ def refresh(session: Session, service_ids: Optional[Sequence[str]] = None,
             select(Service).where(Service.id.in_(chunk))
             .options(selectinload(Service.schedules),
                      selectinload(Service.service_at_locations)
-                     .selectinload(ServiceAtLocation.location))).scalars().all()
+                     .selectinload(ServiceAtLocation.location)
+                     .selectinload(Location.addresses))).scalars().all()
         orgs = dict(session.execute(select(Organization.id, Organization.name).where(
             Organization.id.in_({s.organization_id for s in services if s.organization_id})))
             .all())
@@ -192,7 +216,7 @@ def refresh(session: Session, service_ids: Optional[Sequence[str]] = None,
             {c: getattr(svc, c) for c in ("name", "alternate_name", "description",
                                           "eligibility_description")},
             orgs.get(svc.organization_id),
-            [{"latitude": sal.location.latitude, "longitude": sal.location.longitude}
-             for sal in svc.service_at_locations if sal.location is not None])
+            [location_dict(sal.location) for sal in svc.service_at_locations
+             if sal.location is not None])
             for svc in services}, replace=False)
     return written

@@ -28,15 +28,14 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, func, or_, select, text
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session
 
 from bot import hours
-from bot.directory import fulltext
+from bot.directory import fulltext, records
 from bot.directory.eligibility import EXCLUDED, OLDER_CARERS, PARENTS
 from bot.directory.index import is_open_packed
 from bot.directory.terms import query_terms
-from bot.models import (Address, Attribute, Location, Service,
-                        ServiceAtLocation, TaxonomyTerm)
+from bot.models import Address, Attribute, Location, Service, TaxonomyTerm
 from bot.needs import need_codes, parent_of, with_parents
 from bot.places import haversine_km, normalise
 
@@ -87,7 +86,7 @@ class ServiceResult:
     fees: Optional[str] = None
     organization: Optional[str] = None
     opening_lines: List[str] = field(default_factory=list)
-    reach: str = "local"  # local, area, remote or national (bot/directory/eligibility.reach)
+    reach: str = "local"  # local, town (placed by its address's town), area, remote or national
 
 
 @dataclass
@@ -108,7 +107,7 @@ def is_youth(name: Optional[str], description: Optional[str], eligibility: Optio
     return any(w in text for w in YOUTH_WORDS)
 
 
-def is_youth_service(svc: Service) -> bool:
+def is_youth_service(svc: Service | records.ServiceRecord) -> bool:
     """:func:`is_youth` for a Service row."""
     return is_youth(svc.name, svc.description, svc.eligibility_description, svc.minimum_age,
                     svc.maximum_age)
@@ -121,7 +120,7 @@ def _summary(text: Optional[str], limit: int = 110) -> str:
     return out
 
 
-def _format_address(loc: Optional[Location]) -> Optional[str]:
+def _format_address(loc: Location | records.LocationRecord | None) -> Optional[str]:
     if not loc or not loc.addresses:
         return None
     a = loc.addresses[0]
@@ -129,7 +128,7 @@ def _format_address(loc: Optional[Location]) -> Optional[str]:
     return ", ".join(p for p in parts if p)
 
 
-def _nearest(svc: Service, lat: Optional[float], lon: Optional[float]
+def _nearest(svc: Service | records.ServiceRecord, lat: Optional[float], lon: Optional[float]
              ) -> Tuple[Optional[Location], Optional[float]]:
     best, best_d = None, None
     for sal in svc.service_at_locations:
@@ -149,7 +148,7 @@ def _local_now(now: Optional[datetime], tz: str) -> datetime:
     return (now or datetime.now(ZoneInfo(tz))).astimezone(ZoneInfo(tz)).replace(tzinfo=None)
 
 
-def _to_result(svc: Service, codes: List[str], lat: Optional[float], lon: Optional[float],
+def _to_result(svc: Service | records.ServiceRecord, codes: List[str], lat: Optional[float], lon: Optional[float],
                local_now: datetime, summary: bool) -> ServiceResult:
     """Build the presentation record for one service (summary or full description)."""
     loc, dist = _nearest(svc, lat, lon)
@@ -171,15 +170,16 @@ KM_PER_DEG_LAT = 111.2
 OPEN_BONUS = 0.3
 CANDIDATES = 60        # nearest located candidates ranked in Python per page request
 REMOTE_CANDIDATES = 60  # area-wide, phone/online and national services considered with them
-TEXT_CANDIDATES = 120  # services found by their words
+TEXT_CANDIDATES = 20   # services found by their words
 TEXT_WEIGHT = 3.0      # the person's words, relative to the best match among the candidates
 NEED_TEXT_WEIGHT = 0.5  # the needs' own words in a service's text (finds untagged services)
 NEED_WEIGHT = 2.0      # the share of the asked needs a service is tagged with
 PRIMARY_BONUS = 0.5    # tagged with the first (most urgent) need
 PARENT_CREDIT = 0.4    # tagged only with a sub-need's broader need ("health" for "sexual health")
-REACH_COST = {"local": 0.0, "area": 0.4, "remote": 0.6, "unplaced": 1.0, "national": 1.2}
+REACH_COST = {"local": 0.0, "town": 0.3, "area": 0.4, "remote": 0.6, "unplaced": 1.0, "national": 1.2}
 OLDER_CARERS_COST = 1.0  # a carers' service for carers of older people, to a young person
-RESULT_GAP = 2.5     # results whose fit (need + words) is this far below the best are left out
+RESULT_GAP = 3.5     # results whose fit (need + words) is this far below the best are left out:
+#                      more than TEXT_WEIGHT, so the words never drop a service of the need itself
 MIN_EVIDENCE = 1.5   # and those that fit this little at all (a sub-need's broader need alone)
 
 
@@ -200,8 +200,10 @@ _NEAR = text(_SELECT + "AND latitude BETWEEN :lat0 AND :lat1 AND longitude BETWE
              "ORDER BY (latitude - :lat) * (latitude - :lat) "
              "+ (longitude - :lon) * (longitude - :lon) * :coslat2 LIMIT :lim"
              ).bindparams(bindparam("needs", expanding=True))
-_REMOTE = text(_SELECT + "AND remote = :remote ORDER BY youth DESC LIMIT :lim"
-               ).bindparams(bindparam("needs", expanding=True))
+# One need at a time: the index (need_code, remote, youth) then gives the rows youth-first
+# without sorting the thousands of unplaced rows a big directory may hold.
+_REMOTE = text(_COLUMNS + "AND need_code = :need " + _AGE + "AND remote = :remote "
+               "ORDER BY youth DESC LIMIT :lim")
 _ANY = text(_SELECT).bindparams(bindparam("needs", expanding=True))
 _OF_SERVICES = text(_COLUMNS + "AND service_id IN :ids " + _AGE
                     ).bindparams(bindparam("ids", expanding=True))
@@ -250,8 +252,9 @@ def _candidates(session: Session, query: SearchQuery, needs: List[str], has_poin
     more = False
     if has_point:
         rows, more = _located_rows(session, query, params)
-        rows += session.execute(_REMOTE, {**params, "remote": True,
-                                          "lim": REMOTE_CANDIDATES * max(1, len(codes))}).all()
+        for code in codes:
+            rows += session.execute(_REMOTE, {**params, "need": code, "remote": True,
+                                              "lim": REMOTE_CANDIDATES}).all()
     elif needs:
         rows = session.execute(_ANY, params).all()
     else:
@@ -283,6 +286,7 @@ def search(session: Session, query: SearchQuery, now: Optional[datetime] = None,
     # The person's own words weigh most; the needs' words alone (a button) only a little.
     text_weight = TEXT_WEIGHT if query.text.strip() else NEED_TEXT_WEIGHT
     by_service: Dict[str, dict] = {}
+    km: Dict[Tuple[float, float], float] = {}  # a place's rows repeat once per need tag
     for r in rows:
         entry = by_service.setdefault(r.service_id, {"codes": set(), "dist": None, "far": False,
                                                      "youth": r.youth, "hours": r.hours,
@@ -290,12 +294,18 @@ def search(session: Session, query: SearchQuery, now: Optional[datetime] = None,
         entry["codes"].add(r.need_code)
         if r.latitude is not None:
             if has_point:
-                d = haversine_km(query.latitude, query.longitude, r.latitude, r.longitude)
+                d = km.get((r.latitude, r.longitude))
+                if d is None:
+                    d = km[(r.latitude, r.longitude)] = haversine_km(
+                        query.latitude, query.longitude, r.latitude, r.longitude)
                 if d > query.radius_km:
                     entry["far"] = True
                     continue
                 entry["dist"] = d if entry["dist"] is None else min(entry["dist"], d)
-            entry["reach"] = "local"
+            # "town": placed at the centre of its address's town (the directory has no
+            # coordinates); an exact place wins.
+            entry["reach"] = "town" if r.reach == "town" and entry["reach"] != "local" \
+                else "local"
         elif entry["reach"] != "local":
             reach = r.reach if r.reach in REACH_COST else "area"
             if entry["reach"] is None or REACH_COST[reach] < REACH_COST[entry["reach"]]:
@@ -318,17 +328,13 @@ def search(session: Session, query: SearchQuery, now: Optional[datetime] = None,
         score = fit
         if e["youth"]:
             score += 0.6 if query.age is not None and query.age <= 25 else 0.3
-        if e["reach"] == "local":
-            if has_point:
-                score -= e["dist"] / 5.0
-        else:
-            score -= REACH_COST[e["reach"]]
+        if e["reach"] in ("local", "town") and has_point:
+            score -= e["dist"] / 5.0
+        score -= REACH_COST[e["reach"]]
         if OLDER_CARERS in audience and (query.age is None or query.age <= 25):
             score -= OLDER_CARERS_COST
-        codes = sorted((c for c in e["codes"] if c), key=lambda c: (
-            needs.index(c) if c in needs else len(needs), c))
         dist = e["dist"] if e["dist"] is not None else math.inf
-        base.append((score, dist, sid, codes, fit))
+        base.append((score, dist, sid, e["codes"], fit))
     if base:  # a far better fit leaves out the weak ones: fewer, better answers
         floor = max(b[4] for b in base) - RESULT_GAP
         base = [b for b in base if b[4] >= floor]
@@ -352,14 +358,11 @@ def search(session: Session, query: SearchQuery, now: Optional[datetime] = None,
     page = scored[query.offset: query.offset + query.limit]
     if not page:
         return SearchPage([], total, more)
-    services = {svc.id: svc for svc in session.execute(
-        select(Service).where(Service.id.in_([p[2] for p in page]))
-        .options(joinedload(Service.service_at_locations).joinedload(ServiceAtLocation.location)
-                 .selectinload(Location.addresses),
-                 selectinload(Service.phones), selectinload(Service.schedules),
-                 joinedload(Service.organization))).unique().scalars()}
+    services = records.load(session, [p[2] for p in page])
     results = []
-    for neg_score, _dist, sid, codes in page:
+    for neg_score, _dist, sid, tags in page:
+        codes = sorted((c for c in tags if c), key=lambda c: (
+            needs.index(c) if c in needs else len(needs), c))
         r = _to_result(services[sid], codes, query.latitude, query.longitude, local_now,
                        summary=True)
         r.score = -neg_score

@@ -53,19 +53,19 @@ def query_terms(text: str, needs: Sequence[str] = (), place: Optional[str] = Non
     lowered = (text or "").lower().replace("’", "'")[:2000]
     words = _WORD.findall(lowered)
     place_words = set(_WORD.findall((place or "").lower()))
-    kept: List[str] = []
-    for w in words:
+    kept: List[Tuple[int, str]] = []  # (position in the message, word)
+    for i, w in enumerate(words):
         w = w.strip("'")
         if len(w) < 2 or w in stop or w in place_words or w.isdigit():
             continue
         if re.fullmatch(r"\d+[a-z]{0,3}", w):  # "19yo", "21f"
             continue
-        kept.append(w)
+        kept.append((i, w))
     own: List[str] = []
-    for i, w in enumerate(kept):
+    for k, (i, w) in enumerate(kept):
         own.append(w)
-        if i + 1 < len(kept):
-            own.append(f"{w} {kept[i + 1]}")  # "young carers", "sexual health", "food bank"
+        if k + 1 < len(kept) and kept[k + 1][0] == i + 1:  # next to each other in the message
+            own.append(f"{w} {kept[k + 1][1]}")  # "young carers", "sexual health", "food bank"
     joined = " ".join(words)
     known: List[str] = []
     for phrase, formal in synonyms.items():

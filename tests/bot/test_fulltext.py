@@ -18,6 +18,9 @@ def docs(sessions):
             "c": fulltext.document("Plymouth gambling help", "Gambling support",
                                    where=fulltext.cells([(50.37, -4.14)])),
             "d": fulltext.document("National line", "Gambling helpline for anyone"),
+            **{f"far{i}": fulltext.document(f"Plymouth gambling group {i}", "Weekly",
+                                            where=fulltext.cells([(50.37, -4.14)]))
+               for i in range(10)},
             **{f"other{i}": fulltext.document(f"Food bank {i}", "Free food parcels and meals",
                                               where=fulltext.cells([LEEDS])) for i in range(8)},
         })
@@ -26,15 +29,24 @@ def docs(sessions):
 
 def test_stemmed_words_and_the_name_weigh_more(docs):
     with docs() as s:
-        found = fulltext.match(s, ["gamble"], 10)
-    assert set(found) == {"a", "b", "c", "d"}
+        found = fulltext.match(s, ["gamble"], 20)
+    assert set(found) == {"a", "b", "c", "d"} | {f"far{i}" for i in range(10)}
     assert found["a"] > found["b"]  # in the name beats in the text
 
 
 def test_cells_keep_the_search_near_the_place(docs):
+    """More services hold the words than the limit: the database looks near the place."""
     with docs() as s:
-        near = fulltext.match(s, ["gambling"], 10, fulltext.cells_near(*LEEDS, 40))
+        near = fulltext.match(s, ["gambling"], 5, fulltext.cells_near(*LEEDS, 40))
     assert set(near) == {"a", "b", "d"}  # d has no place: it serves anywhere
+
+
+def test_words_few_services_hold_are_found_wherever_they_are(docs):
+    """At most the limit hold them: one look over the whole directory (the search then drops
+    those beyond the radius)."""
+    with docs() as s:
+        found = fulltext.match(s, ["plymouth"], 20, fulltext.cells_near(*LEEDS, 40))
+    assert len(found) == 11
 
 
 @pytest.mark.parametrize("term", ['"', "NEAR(a b)", "a OR b AND", "*", "x' OR 1=1 --", "cells:c1"])
@@ -43,12 +55,29 @@ def test_odd_terms_are_words_not_syntax(docs, term):
         assert isinstance(fulltext.match(s, [term, "gambling"], 10), dict)
 
 
+def test_located_services_written_after_unplaced_ones_are_found_near(sessions):
+    """Unplaced services are a rowid range in SQLite: later located ones stay outside it."""
+    with sessions() as s, s.begin():
+        fulltext.write(s, {"any1": fulltext.document("Gambling line", "Call us")})
+        fulltext.write(s, {"here": fulltext.document("Gambling group", "Meet weekly",
+                                                     where=fulltext.cells([LEEDS]))})
+        fulltext.write(s, {"any2": fulltext.document("Gambling chat", "Online")})
+        fulltext.write(s, {f"far{i}": fulltext.document("Gambling group", "Weekly",
+                                                        where=fulltext.cells([(50.37, -4.14)]))
+                           for i in range(10)})
+    with sessions() as s:
+        near = fulltext.match(s, ["gambling"], 5, fulltext.cells_near(*LEEDS, 40))
+        far = fulltext.match(s, ["gambling"], 5, fulltext.cells_near(50.37, -4.14, 40))
+    assert set(near) == {"any1", "here", "any2"}
+    assert "here" not in far and len(far) == 5
+
+
 def test_rewrite_replaces_and_remove_deletes(docs):
     with docs() as s, s.begin():
         fulltext.write(s, {"a": fulltext.document("Food bank", "Free food parcels")})
         fulltext.remove(s, ["b"])
     with docs() as s:
-        assert set(fulltext.match(s, ["gambling"], 10)) == {"c", "d"}
+        assert set(fulltext.match(s, ["gambling"], 20)) - {f"far{i}" for i in range(10)} == {"c", "d"}
         assert "a" in fulltext.match(s, ["food"], 20)
 
 
@@ -71,3 +100,27 @@ def test_words_alone_do_not_bring_unrelated_services(sample_sessions):
     assert "Northern Migrant Youth Advice" in names  # says "asylum claims"
     assert "Northgate Youth Hub Drop-in" not in names
     assert all("immigration" in r.needs for r in page.results)
+
+
+def test_a_phrase_of_common_words_is_not_searched(sessions, monkeypatch):
+    """"care worker" is rare, but finding it means reading every "care" and "worker" document;
+    "care leavers" is found through the few "leavers" ones."""
+    monkeypatch.setattr(fulltext, "COMMON_FLOOR", 2)
+    monkeypatch.setattr(fulltext, "COMMON_SHARE", 0.0)
+    monkeypatch.setattr(fulltext, "PHRASE_WORD_SPREAD", 2)
+    fulltext._STATS.clear()
+    with sessions() as s, s.begin():
+        fulltext.write(s, {
+            "w": fulltext.document("Care worker drop-in", "For care leavers"),
+            **{f"c{i}": fulltext.document(f"Care home {i}", "A support worker visits")
+               for i in range(6)},
+            "l": fulltext.document("Leavers group", "Care leavers meet here"),
+        })
+    with sessions() as s:
+        assert fulltext.selective(s, ["care worker", "care leavers", "drop"]) == [
+            "care leavers", "drop"]
+        fulltext._STATS.clear()
+        monkeypatch.setattr(fulltext, "PHRASE_WORD_SPREAD", 5)
+        assert fulltext.selective(s, ["care worker", "care leavers"]) == ["care worker",
+                                                                           "care leavers"]
+    fulltext._STATS.clear()
