@@ -7,6 +7,8 @@ FallbackClassifier:
   health 0.49) are not an unclear message but two readings of one: the first gets their summed
   confidence, so the FallbackClassifier's ambiguity check does not discard it, and the second
   stays in the ranking for the actions (``bot.needs.detect_needs`` keeps it as a second need);
+* a broader need whose sub-need the message names in so many words ("chlamydia test" read as
+  health) becomes that sub-need, as ``bot.needs.detect_needs`` reads it;
 * a message the model reads as out of scope, or below the fallback threshold, that names a need
   in so many words (``bot.needs.keyword_needs``: "gambling", "slots", "care leaver", "visa")
   gets that need's intent.
@@ -24,7 +26,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.needs import INTENT_PREFIX, keyword_needs, need_for_intent
+from bot.needs import INTENT_PREFIX, keyword_needs, need_for_intent, parent_of
 
 UNSURE = ("out_of_scope", "nlu_fallback", "inform", "greet")
 # Needs whose words are specific enough to stand on their own ("work", "my mum" are not).
@@ -63,6 +65,15 @@ class NeedGuard(GraphComponent):
     def _is_need(name: str) -> bool:
         return name.startswith(INTENT_PREFIX) and need_for_intent(name) is not None
 
+    @staticmethod
+    def _named_sub_need(text: str, need: str) -> str:
+        """The one sub-need of ``need`` the message names in so many words ("chlamydia test"
+        read as health is sexual health; "immigration solicitor" read as legal is
+        immigration), else "": the search for a sub-need includes its parent's services, so
+        naming it only narrows what is meant."""
+        subs = [n for n in keyword_needs(text) if parent_of(n) == need]
+        return subs[0] if len(subs) == 1 else ""
+
     def _guard(self, message: Message) -> None:
         text = message.get(TEXT) or ""
         if not text or text.startswith("/"):
@@ -70,6 +81,16 @@ class NeedGuard(GraphComponent):
         ranking = [dict(r) for r in (message.get(INTENT_RANKING_KEY) or [])]
         top = dict(message.get(INTENT) or {})
         name, conf = str(top.get("name") or ""), float(top.get("confidence") or 0.0)
+        if self._is_need(name):
+            sub = self._named_sub_need(text, need_for_intent(name))
+            if sub:  # the two swap places in the ranking
+                parent, name = name, f"{INTENT_PREFIX}{sub}"
+                swap = {parent: name, name: parent}
+                ranking = [{**r, "name": swap.get(r.get("name"), r.get("name"))}
+                           for r in ranking]
+                top = {**top, "name": name}
+                message.set(INTENT, top, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         if self._is_need(name) and len(ranking) > 1:
             second = ranking[1]
             if self._is_need(str(second.get("name"))) and \

@@ -43,11 +43,13 @@ def test_service_requests_are_almost_never_flagged():
     """Typed requests for services (the NLU examples as they were when the detector was
     trained: its corpus file service_requests.jsonl; training data, so this is a regression
     guard, not an estimate: bench/crisis_cv.py measures the unseen part). Some are risk under
-    the issue-15 kinds ("got kicked out tonight")."""
+    the issue-15 kinds ("got kicked out tonight"), and the sub-needs of issue 16 bring requests
+    the concern tier is meant to ask about ("been purging after meals for a year and wanna
+    stop", "my partner checks my phone constantly is that abuse"): 22 of their 407."""
     texts = [e.text for e in M.load_corpus() if e.writer == "service_requests"]
     flagged = [t for t in texts if assess(t).signal]
     assert len(texts) > 2500
-    assert len(flagged) <= 0.02 * len(texts), flagged[:20]
+    assert len(flagged) <= 0.025 * len(texts), flagged[:20]
     assert len([t for t in texts if assess(t).crisis]) <= 0.005 * len(texts)
 
 
