@@ -45,7 +45,7 @@ def test_service_requests_are_almost_never_flagged():
     guard, not an estimate: bench/crisis_cv.py measures the unseen part). Some are risk under
     the issue-15 kinds ("got kicked out tonight"), and the sub-needs of issue 16 bring requests
     the concern tier is meant to ask about ("been purging after meals for a year and wanna
-    stop", "my partner checks my phone constantly is that abuse"): 22 of their 407."""
+    stop", "my partner checks my phone constantly is that abuse"): 32 of their 827."""
     texts = [e.text for e in M.load_corpus() if e.writer == "service_requests"]
     flagged = [t for t in texts if assess(t).signal]
     assert len(texts) > 2500
