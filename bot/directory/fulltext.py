@@ -85,14 +85,22 @@ def _pair(latitude: float, longitude: float, size: Tuple[float, str]) -> List[st
         for a in (0.0, di) for b in (0.0, dj)))
 
 
+MAX_RING_CELLS = 400  # more large cells than this in the radius: search without a place
+
+
 def cells_near(latitude: float, longitude: float, radius_km: float) -> List[List[str]]:
     """Where to look around a point, nearest first, each with ``cellany``: the 2 x 2 small
     cells around it, the 2 x 2 large cells, then every large cell within ``radius_km``. Few
     tokens per look keep the database's intersection of words and place cheap."""
     rings: List[List[str]] = []
+    deg = CELL_SIZES[1][0]
+    span = 2 * radius_km / KM_PER_DEGREE / deg + 2
+    wide = span * span / max(0.05, math.cos(math.radians(latitude))) > MAX_RING_CELLS
+    # A radius wider than MAX_RING_CELLS large cells (a search "however far"): the last look
+    # is everywhere, with no place in the query at all.
     for block in (_pair(latitude, longitude, CELL_SIZES[0]),
-                  _block(latitude, longitude, radius_km, CELL_SIZES[1])):
-        ring = block + [ANYWHERE]
+                  [] if wide else _block(latitude, longitude, radius_km, CELL_SIZES[1])):
+        ring = block + [ANYWHERE] if block else []
         if not rings or set(ring) != set(rings[-1]):
             rings.append(ring)
     return rings

@@ -124,3 +124,16 @@ def test_a_phrase_of_common_words_is_not_searched(sessions, monkeypatch):
         assert fulltext.selective(s, ["care worker", "care leavers"]) == ["care worker",
                                                                            "care leavers"]
     fulltext._STATS.clear()
+
+
+def test_a_search_however_far_puts_no_place_in_the_query(sessions):
+    """The nearest services however far (radius 20,000 km) once listed every large cell on
+    Earth in the query: seconds per search. The last look is now everywhere, no cells."""
+    rings = fulltext.cells_near(53.8, -1.55, 20000)
+    assert rings[-1] == [] and sum(len(r) for r in rings) < 10
+    assert len(fulltext.cells_near(53.8, -1.55, 40)[-1]) < fulltext.MAX_RING_CELLS
+    with sessions() as s, s.begin():
+        fulltext.write(s, {"far": fulltext.document(
+            "Gambling support", "Betting help", where=fulltext.cells([(-33.9, 151.2)]))})
+    with sessions() as s:
+        assert "far" in fulltext.match(s, ["gambling"], 1, rings)
