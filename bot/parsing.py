@@ -17,7 +17,9 @@ _NOT_UNIT = (r"(?!\s*(?:%|pounds|quid|p\b|k\b|mins?|minutes|hours?|hrs?|days?|we
              r"metres?|meters?|ft|feet|inches|cm|mg|ml))")
 # An age stated inside a longer message, strongest phrasings first: "i'm 19", "i am only 17",
 # "aged 17", "age: 22", "i turned 18", "im sixteen"; then "19yo", "19 years old", "18 y/o";
-# then the forum shorthand "21f", "(17m)", "m22"; then a message that starts "22, swindon".
+# then the forum shorthand "21f", "(17m)", "m22"; then a message that starts "22, swindon";
+# then the age alone at a sentence's start or end. A phrasing whose number cannot be an age
+# ("on the housing list 2 years") does not stop the search.
 _AGE_PATTERNS = [re.compile(p, re.IGNORECASE) for p in (
     rf"\b(?:i'?m|im|i am|aged?|age is|age:|my age is|i turned|just turned|turned|i'?ll be|"
     rf"i will be)\s*(?:only\s+|just\s+|nearly\s+|almost\s+|now\s+)?(\d{{1,2}})\b{_NOT_UNIT}",
@@ -33,6 +35,15 @@ _AGE_PATTERNS = [re.compile(p, re.IGNORECASE) for p in (
     r"\b(?:leaver|student|mum|mom|dad|carer|male|female|guy|girl|lad|boy|man|woman|bloke|"
     r"parent|apprentice|trans|gay|lesbian|bi)\s*,?\s*(\d{2})\b(?!\s*(?:%|pounds|quid|mins?|hours?|"
     r"days?|weeks?|months?|miles?|km|am|pm|:|st\b|nd\b|rd\b|th\b|kids|children|people))",
+    # The age as its own phrase at a sentence or clause start: "... friday. 23 sheffield",
+    # "refugee status, 20, in bedford", "18 hamilton, pretty sure"; in brackets "(18)"; a
+    # message or sentence that ends with it ("near gloucester? 19"); "sixteen, stockport".
+    rf"(?:^|[.!?]\s+|,\s+)(\d{{2}})(?:\s*[,.\-–:]\s*|\s+)(?=[a-z]){_NOT_UNIT}"
+    r"(?!\s*(?:people|of\b|kids|children|others|friends|euros?|dollars?|bucks|pence|quid|"
+    r"years?|yrs?|y/?o))",
+    r"\((\d{2})\)",
+    r"\S\s*[.!?,]\s*(\d{2})\s*[.!?]*\s*$",
+    rf"(?:^|[.!?]\s+)({_WORDS_RX})\s*[,.:]",
 )]
 _BARE_NUMBER = re.compile(r"^\D{0,20}?(\d{1,3})\D{0,20}$")
 MIN_AGE, MAX_AGE = 8, 99
@@ -59,8 +70,9 @@ def parse_age(text: str, whole_message_is_answer: bool = False) -> Optional[int]
         m = rx.search(t)
         if m:
             value = _value(m.group(1))
-            if i >= 4 and value is not None and not SHORTHAND_AGES[0] <= value <= SHORTHAND_AGES[1]:
-                value = None
+            low, high = SHORTHAND_AGES if i >= 4 else (MIN_AGE, MAX_AGE)
+            if value is None or not low <= value <= high:
+                value = None  # "on the list 2 years": not an age; a later phrasing may be
                 continue
             break
     if value is None and whole_message_is_answer:

@@ -59,7 +59,7 @@ _LEAD = re.compile(r"^(?:i ?a?m|i'm|im|living|live|staying|stuck|based|currently
                    r"in|at|near|around|from|by|close to|just outside|outside|round|the|area|"
                    r"postcode|my postcode is|its|it's|it is|somewhere in|i live in|\s)+",
                    re.IGNORECASE)
-_PREP = ("in", "at", "near", "from", "around", "round", "outside", "by")
+_PREP = ("in", "at", "near", "from", "around", "round", "outside", "by", "to")
 
 
 @lru_cache(maxsize=1)
@@ -89,7 +89,10 @@ def _gazetteer() -> Dict[str, List[dict]]:
     for city in cities:
         names = {normalise(city["name"])}
         for alt in city.get("alternatenames") or ():
-            if alt.isascii() and len(alt) >= 3 and alt[:1].isupper():
+            # Alternate names that are everyday words ("The" for Teresina, "Man" for
+            # Manchester, "Care" for Cerveteri) would make every message a place.
+            if alt.isascii() and len(alt) >= 3 and alt[:1].isupper() and \
+                    normalise(alt) not in _COMMON_WORDS and normalise(alt) not in _ALT_STOP:
                 names.add(normalise(alt))
         for n in names:
             if n:
@@ -195,13 +198,19 @@ class PlaceResolver:
                 gram = " ".join(words[i:i + size])
                 if len(gram) < 3:
                     continue
-                after_prep = i > 0 and words[i - 1] in _PREP
-                if gram in _AMBIGUOUS or size == 1 and _is_common_word(gram):
+                # "in leeds", "moved to luton", and the age shorthand "19, bolton", "22m ayr"
+                after_prep = i > 0 and (words[i - 1] in _PREP
+                                        or re.fullmatch(r"\d{2}[mf]?", words[i - 1]) is not None)
+                common = size == 1 and _is_common_word(gram)
+                if gram in _AMBIGUOUS or common:
                     if not (after_prep or (standalone and len(words) == size)):
                         continue
                 place = self._name(gram)
                 if place is None:
                     continue
+                home = place.source == "directory" or place.country == self.country
+                if (common or words[i - 1:i] == ["to"]) and not home and not standalone:
+                    continue  # "in the house" is not Teresina, "want to cut" not Cutral-Có
                 if after_prep:  # "in Miami" beats a bare word that happens to be a town
                     return place
                 if strong is None and (place.source == "directory"
@@ -210,6 +219,10 @@ class PlaceResolver:
                 if best is None:
                     best = place
         return strong or (best if standalone else None)
+
+
+# Everyday words that are only some city's alternate name (not listed above as common).
+_ALT_STOP = frozenset("care area port kid man men sama rn shes hes life worse".split())
 
 
 @lru_cache(maxsize=4096)

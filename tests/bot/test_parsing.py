@@ -12,6 +12,20 @@ def test_parse_age(text, whole, age):
     assert parse_age(text, whole_message_is_answer=whole) == age
 
 
+@pytest.mark.parametrize("text,age", [
+    ("21f from york. been on the housing list 2 years", 21),  # "2 years" is no age
+    ("no food till friday. 23 hull", 23), ("got my status, 20, in bedford. what now", 20),
+    ("18 wigan, need a job", 18), ("young carer here (18) in chatham", 18),
+    ("any support near gloucester? 19", 19), ("sixteen, stockport, i cry all the time", 16),
+    ("moved out. 17 and in hackney", 17),
+    # not ages
+    ("we are 20, people keep staring", None), ("there are 15 of us", None),
+    ("meet at 10. 30 people came", None), ("open 24/7?", None), ("since 2019. help", None),
+    ("owe him 20. 15 quid left", None), ("my mum is 45, shes ill", None)])
+def test_an_age_said_on_its_own_in_a_longer_message(text, age):
+    assert parse_age(text) == age
+
+
 NAMES = ["Northgate Youth Hub", "Kirkgate Pantry", "Don Valley Housing"]
 
 

@@ -59,3 +59,19 @@ def test_a_place_after_a_preposition_beats_a_function_word_that_is_an_alias():
         place = PlaceResolver(country).find_in_text("I'm 19 and homeless in Miami")
         assert place is not None and place.name == "Miami" and place.country == "US"
     assert PlaceResolver("US").find_in_text("me and my mum and the baby") is None
+
+
+@pytest.mark.parametrize("text,name", [
+    ("nothing in the cupboards and no money. 17 and in hackney", "Hackney"),  # not Teresina
+    ("trans man, 24, Ipswich. any support while i wait", "Ipswich"),  # "man": not Manchester
+    ("19, bolton, sofa surfing at my mates", "Bolton"), ("17m ayr, kinda isolated", "Ayr"),
+    ("just moved to Luton and need a gp", "Luton"),
+    ("want to cut down on weed, im 18 now, live in salford", "Salford"),
+    ("i was in care in Motherwell as a kid", "Motherwell")])
+def test_a_town_among_everyday_words(resolver, text, name):
+    assert resolver.find_in_text(text).name == name
+
+
+def test_everyday_words_after_a_preposition_are_not_foreign_towns(resolver):
+    assert resolver.find_in_text("sleeping in the park, all my stuff is gone") is None
+    assert resolver.find_in_text("i want to cut down") is None

@@ -14,6 +14,7 @@ from tests.e2e.conftest import start_servers, texts
 from tests.rasa.conftest import trained_model  # noqa: F401 - fixture
 
 MIAMI = SHARED / "datasets" / "miami-211-hsds-1.1"
+MESSAGE = "I'm 19 and homeless in Miami"
 pytestmark = [pytest.mark.rasa, pytest.mark.e2e,
               pytest.mark.skipif(not MIAMI.exists(), reason="../shared Miami 211 export absent")]
 
@@ -45,7 +46,9 @@ def _ranked_directly(env: dict) -> list:
     settings = load_settings(env)
     nav = Navigator(settings, session_factory(settings.database_url))
     place = nav.resolve_place("Miami", whole_message=True)
-    page = nav.search(["housing"], place.latitude, place.longitude, 19)
+    # The same words as the bot's search: the message that asked, and the place it named.
+    page = nav.search(["housing"], place.latitude, place.longitude, 19, text=MESSAGE,
+                      place="Miami")
     return [r.name for r in page.results]
 
 
@@ -53,7 +56,7 @@ def test_young_and_homeless_in_miami(miami_server):
     from sqlalchemy import create_engine, text as sql
 
     sid = f"miami-{uuid.uuid4().hex[:8]}"
-    body = texts(send(miami_server["url"], sid, "I'm 19 and homeless in Miami"))
+    body = texts(send(miami_server["url"], sid, MESSAGE))
     assert "somewhere to stay help near Miami" in body, body
     listed = _listed(body)
     assert len(listed) == 3, body
