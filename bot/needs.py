@@ -103,8 +103,8 @@ _KEYWORDS: Mapping[str, Sequence[str]] = {
                   r"\buni\b", r"university", r"gcse", r"a[- ]levels?"],
     "mental_health": [r"anxi", r"depress", r"feeling (proper |so |really )?(down|low)",
                       r"panic attack", r"stress", r"mental health", r"counsell", r"lonely"],
-    "health": [r"\bgp\b", r"doctor", r"pregnan", r"contracept", r"sexual health", r"\bsti\b",
-               r"std", r"dentist", r"\bill\b", r"poorly", r"injur"],
+    "health": [r"\bgp\b", r"doctor", r"pregnan", r"contracept", r"sexual health", r"\bstis?\b",
+               r"\bstds?\b", r"dentist", r"\bill\b", r"poorly", r"injur"],
     "substance_use": [r"drugs?", r"alcohol", r"drinking too much", r"\bweed\b", r"cocaine",
                       r"\bket\b", r"addict", r"using again", r"spice"],
     "family": [r"my (mum|mom|dad|parents|stepdad|stepmum|family)", r"at home",
@@ -115,7 +115,7 @@ _KEYWORDS: Mapping[str, Sequence[str]] = {
     "lgbtq": [r"\bgay\b", r"lesbian", r"\bbi\b", r"bisexual", r"\btrans\b", r"queer",
               r"lgbt", r"coming out", r"came out", r"non[- ]binary", r"homophob", r"transphob"],
     # sub-needs (issue 16)
-    "sexual_health": [r"\bsti", r"\bstd", r"sexual health", r"contracept", r"condoms?",
+    "sexual_health": [r"\bstis?\b", r"\bstds?\b", r"sexual health", r"contracept", r"condoms?",
                       r"\bprep\b", r"\bpep\b", r"morning after pill", r"chlamydia", r"gonorrh",
                       r"\bhiv\b", r"\bimplant\b", r"\bcoil\b", r"smear test", r"pregnancy test"],
     "eating": [r"eating (disorder|problem|issue)", r"anorexi", r"bulimi", r"\bbinge",
@@ -156,6 +156,9 @@ def order_by_urgency(codes: Iterable[str]) -> List[str]:
     return sorted(seen, key=lambda c: terms[c].urgency)
 
 
+SURE = 0.9  # the model's confidence in a need that a keyword alone does not go before
+
+
 def detect_needs(text: str, intent: Optional[str],
                  intent_ranking: Sequence[Mapping[str, object]] = (),
                  secondary_threshold: float = 0.25, limit: int = 3) -> List[str]:
@@ -169,6 +172,8 @@ def detect_needs(text: str, intent: Optional[str],
     primary = need_for_intent(intent)
     if primary:
         found.append(primary)
+    sure = any(entry.get("name") == intent and float(entry.get("confidence") or 0) >= SURE
+               for entry in intent_ranking or ())
     for entry in intent_ranking or ():
         code = need_for_intent(str(entry.get("name", "")))
         if code and code != "crisis" and float(entry.get("confidence") or 0) >= secondary_threshold:
@@ -179,6 +184,10 @@ def detect_needs(text: str, intent: Optional[str],
     # not health in general): the search for a sub-need includes its parent's services.
     subs = {parent_of(c) for c in found if parent_of(c)}
     ordered = order_by_urgency(c for c in found if c not in subs)
+    if sure and primary in ordered:
+        # A word alone ("food" in "i restrict food then binge") never goes before a need the
+        # model is sure of; it is still kept as a further need.
+        ordered = [primary] + [c for c in ordered if c != primary]
     return ordered[:limit]
 
 

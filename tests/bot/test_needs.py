@@ -32,3 +32,16 @@ def test_ordering_and_keywords():
     assert order_by_urgency(["work", "housing", "work", "unknown"]) == ["housing", "work"]
     assert "lgbtq" in keyword_needs("I came out as trans and my family hate it")
     assert keyword_needs("") == []
+
+
+def test_a_word_alone_does_not_go_before_a_need_the_model_is_sure_of():
+    sure = [{"name": "need_eating", "confidence": 0.99}]
+    assert detect_needs("i restrict food for days then binge", "need_eating", sure) == [
+        "eating", "food"]
+    unsure = [{"name": "need_money", "confidence": 0.6}]
+    assert detect_needs("homeless and broke", "need_money", unsure)[:2] == ["housing", "money"]
+
+
+def test_sti_is_a_word_not_the_start_of_still():
+    assert "sexual_health" not in keyword_needs("can i still change college")
+    assert "sexual_health" in keyword_needs("where can i get an sti test")
