@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
+from bot.needs import keyword_needs
+
 MY_PLAN, PLAN_EDIT, CHOOSE, RATE, TIP, PEER = ("my_plan", "plan_edit", "choose_service",
                                               "rate_service", "peer_tip", "request_peer")
 INTENTS = (MY_PLAN, PLAN_EDIT, CHOOSE, RATE, TIP, PEER)
@@ -123,6 +125,8 @@ def command(text: str) -> Optional[str]:
         return RATE
     if _TIP.match(text):
         return TIP
-    if _PEER.search(text):
+    if _PEER.search(text) and not keyword_needs(text):
+        # "left an abusive relationship, want to talk to someone who gets it": a need is
+        # stated, so its services come first (the model still reads the message).
         return PEER
     return None

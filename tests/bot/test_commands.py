@@ -48,3 +48,10 @@ def test_the_chosen_number():
     assert chosen_number("I'll try 2") == 2
     assert chosen_number("I'll go with the first one") == 1
     assert chosen_number("I'll try this one") is None
+
+
+def test_a_stated_need_is_not_a_request_for_a_peer_mentor():
+    from bot.commands import PEER, command
+
+    assert command("can i talk to someone who gets it") == PEER
+    assert command("left an abusive relationship, want to talk to someone who gets it") is None
