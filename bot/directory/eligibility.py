@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, List, Optional, Sequence, Tuple
 
 # audience codes
@@ -131,8 +132,13 @@ def _ages(text: str) -> Tuple[List[int], List[int], List[str]]:
 def read(name: Optional[str], description: Optional[str] = None,
          extra: Iterable[Optional[str]] = ()) -> Eligibility:
     """Who the service is for, from its name, description and any audience text."""
-    text = " ".join(t for t in (name, description, *extra) if t).lower()
-    text = re.sub(r"\s+", " ", text)
+    return _read(" ".join(t for t in (name, description, *extra) if t))
+
+
+@lru_cache(maxsize=1 << 16)
+def _read(joined: str) -> Eligibility:
+    """:func:`read` of the joined text, remembered: directories repeat their descriptions."""
+    text = re.sub(r"\s+", " ", joined.lower())
     if not text:
         return Eligibility()
     audiences = [code for code, rx in _COMPILED if rx.search(text)]
