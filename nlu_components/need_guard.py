@@ -95,11 +95,14 @@ class NeedGuard(GraphComponent):
             second = ranking[1]
             if self._is_need(str(second.get("name"))) and \
                     conf - float(second.get("confidence") or 0) < self.ambiguity:
-                merged = min(1.0, conf + float(second.get("confidence") or 0))
-                ranking[0] = {**ranking[0], "confidence": merged}
-                message.set(INTENT, {**top, "confidence": merged}, add_to_output=True)
+                conf = min(1.0, conf + float(second.get("confidence") or 0))
+                ranking[0] = {**ranking[0], "confidence": conf}
+                message.set(INTENT, {**top, "confidence": conf}, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
-            return
+            if conf >= self.threshold:
+                return
+            # A need the model barely guessed ("pregabalin ... come off it safely": loneliness
+            # 0.24) would fall back: a need the message names in so many words is taken instead.
         if name in UNSURE or conf < self.threshold:
             found = [n for n in keyword_needs(text) if n in SPECIFIC]
             if not found:

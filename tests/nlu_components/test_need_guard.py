@@ -37,3 +37,13 @@ def test_out_of_scope_naming_a_need_gets_it():
     m = guard("is there help for betting in grimsby",
               [{"name": "out_of_scope", "confidence": 0.6}])
     assert m.get(INTENT)["name"] == "need_gambling"
+
+
+def test_a_barely_guessed_need_gives_way_to_one_the_message_names():
+    m = guard("25, grimsby. been taking pregabalin off the street, want to come off it safely",
+              [{"name": "need_loneliness", "confidence": 0.24},
+               {"name": "out_of_scope", "confidence": 0.2}])
+    assert m.get(INTENT)["name"] == "need_substance_use"
+    # Sure enough of its own reading: kept.
+    m = guard("so lonely since i stopped drinking", [{"name": "need_loneliness", "confidence": 0.8}])
+    assert m.get(INTENT)["name"] == "need_loneliness"
