@@ -99,9 +99,10 @@ def _gazetteer() -> Dict[str, List[dict]]:
         for alt in city.get("alternatenames") or ():
             # Alternate names that are everyday words ("The" for Teresina, "Man" for
             # Manchester, "Care" for Cerveteri) would make every message a place.
-            if alt.isascii() and len(alt) >= 3 and alt[:1].isupper() and \
-                    normalise(alt) not in _COMMON_WORDS and normalise(alt) not in _ALT_STOP:
-                names.add(normalise(alt))
+            if alt.isascii() and len(alt) >= 3 and alt[:1].isupper():
+                name = normalise(alt)
+                if name not in _COMMON_WORDS and name not in _ALT_STOP:
+                    names.add(name)
         for n in names:
             if n:
                 index.setdefault(n, []).append(city)
