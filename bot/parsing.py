@@ -31,16 +31,16 @@ _AGE_PATTERNS = [re.compile(p, re.IGNORECASE) for p in (
     r"(?:^|[\s(\[,])(\d{2})\s?[/]?[fmFM](?=$|[\s)\],.!?])",
     r"(?:^|[\s(\[,])[fmFM]\s?(\d{2})(?=$|[\s)\],.!?])",
     r"^\s*(\d{2})\s*[,.\-–:]\s+\D",
-    r"^\s*(\d{2})\s+(?:and|&|n|y/?o|yrs?)\b",
+    r"^\s*(\d{2})\s*(?:(?:and|n|y/?o|yrs?)\b|&)",
     r"\b(?:leaver|student|mum|mom|dad|carer|male|female|guy|girl|lad|boy|man|woman|bloke|"
-    r"parent|apprentice|trans|gay|lesbian|bi)\s*,?\s*(\d{2})\b(?!\s*(?:%|pounds|quid|mins?|hours?|"
+    r"parent|apprentice|trans|gay|lesbian|bi|someone|somebody|person)\s*,?\s*(\d{2})\b(?!\s*(?:%|pounds|quid|mins?|hours?|"
     r"days?|weeks?|months?|miles?|km|am|pm|:|st\b|nd\b|rd\b|th\b|kids|children|people))",
     # The age as its own phrase at a sentence or clause start: "... friday. 23 sheffield",
     # "refugee status, 20, in bedford", "18 hamilton, pretty sure"; in brackets "(18)"; a
     # message or sentence that ends with it ("near gloucester? 19"); "sixteen, stockport".
     rf"(?:^|[.!?]\s+|,\s+)(\d{{2}})(?:\s*[,.\-–:]\s*|\s+)(?=[a-z]){_NOT_UNIT}"
     r"(?!\s*(?:people|of\b|kids|children|others|friends|euros?|dollars?|bucks|pence|quid|"
-    r"years?|yrs?|y/?o))",
+    r"years?\b|yrs?\b|y/?o\b))",
     r"\((\d{2})\)",
     r"\S\s*[.!?,]\s*(\d{2})\s*[.!?]*\s*$",
     rf"(?:^|[.!?]\s+)({_WORDS_RX})\s*[,.:]",

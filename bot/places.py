@@ -212,6 +212,7 @@ class PlaceResolver:
         words = normalise(text).split()
         strong: Optional[Place] = None  # in the directory or in the deployment's country
         best: Optional[Place] = None
+        abroad: Optional[Place] = None  # a place abroad after a preposition ("in Miami")
         for size in (3, 2, 1):
             for i in range(len(words) - size + 1):
                 gram = " ".join(words[i:i + size])
@@ -220,6 +221,8 @@ class PlaceResolver:
                 # "in leeds", "moved to luton", and the age shorthand "19, bolton", "22m ayr"
                 after_prep = i > 0 and (words[i - 1] in _PREP
                                         or re.fullmatch(r"\d{2}[mf]?", words[i - 1]) is not None)
+                if size == 1 and gram in _SELF_WORDS:
+                    continue
                 common = size == 1 and _is_common_word(gram)
                 if gram in _AMBIGUOUS or common or gram in _small_names():
                     if not (after_prep or (standalone and len(words) == size)):
@@ -231,17 +234,25 @@ class PlaceResolver:
                 if (common or words[i - 1:i] == ["to"]) and not home and not standalone:
                     continue  # "in the house" is not Teresina, "want to cut" not Cutral-Có
                 if after_prep:  # "in Miami" beats a bare word that happens to be a town
-                    return place
+                    if home:
+                        return place
+                    # "from Poland ... I live in Peterborough": a home place said with a
+                    # preposition goes first; a foreign one only beats bare words
+                    abroad = abroad or place
+                    continue
                 if strong is None and (place.source == "directory"
                                        or place.country == self.country):
                     strong = place
                 if best is None:
                     best = place
-        return strong or (best if standalone else None)
+        return abroad or strong or (best if standalone else None)
 
 
 # Everyday words that are only some city's alternate name (not listed above as common).
 _ALT_STOP = frozenset("care area port kid man men sama rn shes hes life worse".split())
+# Words people use about themselves that are also some town's name ("25 & gay": not Gaya).
+_SELF_WORDS = frozenset("gay bi lesbian trans queer straight single pregnant sober clean "
+                        "homeless skint broke".split())
 
 
 @lru_cache(maxsize=4096)

@@ -18,6 +18,8 @@ def test_parse_age(text, whole, age):
     ("18 wigan, need a job", 18), ("young carer here (18) in chatham", 18),
     ("any support near gloucester? 19", 19), ("sixteen, stockport, i cry all the time", 16),
     ("moved out. 17 and in hackney", 17),
+    ("overthinking everything and can't sleep. 18, york. what support is there", 18),  # not "yo"
+    ("lgbtq+ support in belfast for someone 20?", 20), ("25 & gay, just moved here", 25),
     # not ages
     ("we are 20, people keep staring", None), ("there are 15 of us", None),
     ("meet at 10. 30 people came", None), ("open 24/7?", None), ("since 2019. help", None),

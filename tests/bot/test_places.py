@@ -84,3 +84,16 @@ def test_small_towns_after_in_or_to_but_not_as_bare_words(resolver):
     assert resolver.find_in_text("just moved to Enniskillen, no friends").name == "Enniskillen"
     assert resolver.resolve("Armagh").name == "Armagh"
     assert resolver.find_in_text("black mold in my flat and the landlord wont fix it") is None
+
+
+def test_identity_words_are_not_towns_and_home_beats_abroad(resolver):
+    assert resolver.find_in_text("25 & gay, just moved to inverness, any groups").name == "Inverness"
+    assert resolver.find_in_text("i'm from Poland and never applied for settled status. "
+                                 "I live in Peterborough").name == "Peterborough"
+    assert resolver.find_in_text("moved here from spain, need a gp") is None
+    assert PlaceResolver("US").find_in_text("im in Miami need food").name == "Miami"
+
+
+def test_towns_the_world_gazetteer_lacks(resolver):
+    assert resolver.find_in_text("21f from port talbot, fridge is empty").name == "Port Talbot"
+    assert resolver.find_in_text("im in merthyr and skint").name == "Merthyr"
