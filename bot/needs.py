@@ -59,10 +59,14 @@ def need_codes() -> List[str]:
     return [t.code for t in taxonomy().terms]
 
 
+@lru_cache(maxsize=1)
+def _parents() -> Mapping[str, Optional[str]]:
+    return {t.code: t.parent or None for t in taxonomy().terms}
+
+
 def parent_of(code: str) -> Optional[str]:
     """The broader need of a sub-need (None for a need, or an unknown code)."""
-    term = taxonomy().by_code().get(code)
-    return term.parent or None if term else None
+    return _parents().get(code)
 
 
 def with_parents(codes: Iterable[str]) -> List[str]:
@@ -104,7 +108,8 @@ _KEYWORDS: Mapping[str, Sequence[str]] = {
     "mental_health": [r"anxi", r"depress", r"feeling (proper |so |really )?(down|low)",
                       r"panic attack", r"stress", r"mental health", r"counsell", r"lonely"],
     "health": [r"\bgp\b", r"doctor", r"pregnan", r"contracept", r"sexual health", r"\bstis?\b",
-               r"\bstds?\b", r"dentist", r"\bill\b", r"poorly", r"injur"],
+               r"\bstds?\b", r"dentist", r"\bill\b", r"poorly", r"injur", r"\bacne\b",
+               r"migraines?", r"headaches"],
     "substance_use": [r"drugs?", r"alcohol", r"drinking too much", r"\bweed\b", r"cocaine",
                       r"\bket\b", r"addict", r"using again", r"spice", r"pregabalin",
                       r"gabapentin", r"\bbenzos?\b", r"xanax", r"valium", r"diazepam",
@@ -116,14 +121,17 @@ _KEYWORDS: Mapping[str, Sequence[str]] = {
     "legal": [r"solicitor", r"lawyer", r"legal", r"police", r"court", r"arrested",
               r"immigration", r"visa", r"asylum", r"my rights"],
     "lgbtq": [r"\bgay\b", r"lesbian", r"\bbi\b", r"bisexual", r"\btrans\b", r"queer",
-              r"lgbt", r"coming out", r"came out", r"non[- ]binary", r"homophob", r"transphob"],
+              r"lgbt", r"coming out", r"came out", r"non[- ]binary", r"homophob", r"transphob",
+              r"transgender", r"\bgender\b", r"sexuality", r"pronouns"],
     # sub-needs (issue 16)
     "sexual_health": [r"\bstis?\b", r"\bstds?\b", r"sexual health", r"contracept", r"condoms?",
                       r"\bprep\b", r"\bpep\b", r"morning after pill", r"chlamydia", r"gonorrh",
-                      r"\bhiv\b", r"\bimplant\b", r"\bcoil\b", r"smear test", r"pregnancy test"],
+                      r"\bhiv\b", r"\bimplant\b", r"\bcoil\b", r"smear test", r"pregnancy test",
+                      r"symptoms down there"],
     "eating": [r"eating (disorder|problem|issue)", r"anorexi", r"bulimi", r"\bbinge",
                r"purg(e|ing)", r"making myself sick", r"make myself sick", r"calorie",
-               r"scared of (gaining|putting on) weight", r"barely eat", r"not eating"],
+               r"scared of (gaining|putting on) weight", r"barely eat", r"not eating",
+               r"body image", r"hate (my|the way my) body"],
     "gambling": [r"gambl", r"\bbet(s|ting)?\b", r"bookies", r"slots?\b", r"casino",
                  r"fruit machine", r"scratch ?cards?", r"\bodds\b", r"roulette", r"\bpoker\b"],
     "carers": [r"young carer", r"\bcarers?\b", r"look(ing)? after my (mum|mom|dad|brother|sister|"
@@ -160,6 +168,7 @@ def order_by_urgency(codes: Iterable[str]) -> List[str]:
 
 
 SURE = 0.9  # the model's confidence in a need that a keyword alone does not go before
+PRESSING = 2  # urgency of the needs that go before the one asked for (a bed, food, abuse)
 
 
 def detect_needs(text: str, intent: Optional[str],
@@ -187,10 +196,15 @@ def detect_needs(text: str, intent: Optional[str],
     # not health in general): the search for a sub-need includes its parent's services.
     subs = {parent_of(c) for c in found if parent_of(c)}
     ordered = order_by_urgency(c for c in found if c not in subs)
-    if sure and primary in ordered:
-        # A word alone ("food" in "i restrict food then binge") never goes before a need the
-        # model is sure of; it is still kept as a further need.
-        ordered = [primary] + [c for c in ordered if c != primary]
+    if primary in ordered:
+        # What the person asked for goes first ("gay and my parents dont know, is there an lgbt
+        # group": LGBTQ+, not family). Only a pressing need (a bed, food, abuse) the message
+        # also raises goes before it ("gay and kicked out, nowhere to sleep": housing), and
+        # never before a need the model is sure of ("i restrict food then binge": eating).
+        urgency = {t.code: t.urgency for t in taxonomy().terms}
+        ahead = [] if sure else [c for c in ordered if urgency[c] <= PRESSING
+                                 and urgency[c] < urgency[primary]]
+        ordered = ahead + [primary] + [c for c in ordered if c != primary and c not in ahead]
     return ordered[:limit]
 
 

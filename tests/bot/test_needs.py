@@ -42,6 +42,17 @@ def test_a_word_alone_does_not_go_before_a_need_the_model_is_sure_of():
     assert detect_needs("homeless and broke", "need_money", unsure)[:2] == ["housing", "money"]
 
 
+def test_what_was_asked_for_goes_before_other_needs_the_message_touches():
+    ranking = [{"name": "need_lgbtq", "confidence": 0.8}]
+    text = "im 19 and gay and my parents dont know, is there an lgbt group"
+    assert detect_needs(text, "need_lgbtq", ranking)[:2] == ["lgbtq", "family"]
+    work = [{"name": "need_work", "confidence": 0.7}]
+    assert detect_needs("need a job asap, skint", "need_work", work)[:2] == ["work", "money"]
+    # a pressing need still goes first
+    assert detect_needs("gay and kicked out, nowhere to sleep", "need_lgbtq", ranking)[:2] == [
+        "housing", "lgbtq"]
+
+
 def test_sti_is_a_word_not_the_start_of_still():
     assert "sexual_health" not in keyword_needs("can i still change college")
     assert "sexual_health" in keyword_needs("where can i get an sti test")
