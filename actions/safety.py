@@ -31,6 +31,8 @@ from bot.safeguarding.detect import OTHER_INTENT_SCALE
 logger = logging.getLogger(__name__)
 FORMS = ("search_form", "checkin_form", "rating_form", "tip_form")
 CLEAR = ("concern_kinds", "resume_form", "safe_now")
+# Urgent kinds whose help is also a service near them: the search follows the helplines.
+SEARCH_AFTER = {"unsafe_homelessness": "housing", "eating_disorder": "eating"}
 _FOLLOW = {"request_human": "action_request_handoff", "my_plan": "action_my_plan",
            "request_peer": "action_offer_peer_mentor", "bot_capabilities": "utter_capabilities"}
 
@@ -91,11 +93,14 @@ async def crisis_support(dispatcher: CollectingDispatcher, tracker: Tracker,
                                             "a priority.")
     # Close any open question: the conversation continues gently, without a form.
     events = [ActiveLoop(None), SlotSet("requested_slot", None)] + [SlotSet(s, None) for s in CLEAR]
-    if kinds and kinds[0] == "unsafe_homelessness":  # a bed tonight is the help: find one
-        events += [SlotSet("needs", ["housing"]), SlotSet("current_need", "housing"),
+    need = SEARCH_AFTER.get(kinds[0]) if kinds else None
+    if need:  # a bed tonight, eating-disorder support: the help is a service, so find one
+        events += [SlotSet("needs", [need]), SlotSet("current_need", need),
                    SlotSet("result_offset", 0.0), SlotSet("result_ids", []),
-                   SlotSet("need_text", latest_text(tracker)[:500]),
-                   FollowupAction("search_form")]
+                   SlotSet("need_text", latest_text(tracker)[:500])]
+        # "nowhere to sleep tonight in Nottingham, I'm 25": the search asks nothing again
+        events += await _place_and_age(tracker)
+        events.append(FollowupAction("search_form"))
     return events
 
 

@@ -48,6 +48,23 @@ def test_urgent_unsafe_homelessness_goes_on_to_find_a_bed(navigator):
         {"event": e["event"], "name": e.get("name")} for e in events]
 
 
+def test_urgent_bed_search_keeps_the_place_and_age_the_message_gave(navigator):
+    events, _ = run(ActionCrisisSupport(), tracker(
+        "Age 25. Nowhere to sleep tonight in Nottingham, the night shelter was full", "crisis"))
+    slots = slots_of(events)
+    assert slots["location"] == "Nottingham" and slots["age"] == 25
+    assert slots["needs"] == ["housing"]
+
+
+def test_urgent_eating_disorder_goes_on_to_find_support(navigator):
+    events, msgs = run(ActionCrisisSupport(), tracker(
+        "i havent eaten in 4 days and i fainted at work, im 19 in leeds", "crisis"))
+    assert "Beat" in " ".join(m["text"] for m in msgs)
+    slots = slots_of(events)
+    assert slots["needs"] == ["eating"] and slots["location"] == "Leeds"
+    assert "search_form" in [e.get("name") for e in events if e["event"] == "followup"]
+
+
 def test_a_child_disclosing_abuse_is_flagged_under_18(navigator, sample_sessions):
     run(ActionCrisisSupport(), tracker("im 15 and my stepdad hits me when mum is at work",
                                        "crisis", sender="kid1"))
