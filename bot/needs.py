@@ -143,7 +143,10 @@ _KEYWORDS: Mapping[str, Sequence[str]] = {
                     r"deport"],
     "domestic_abuse": [r"domestic (abuse|violence)", r"abusive (relationship|partner|ex)",
                        r"(ex|partner|boyfriend|girlfriend) (used to )?(hit|hits|hurt|abuse)",
-                       r"coercive control", r"controlling (relationship|partner|ex)"],
+                       r"coercive control", r"controlling (relationship|partner|ex)",
+                       r"abusive (husband|wife|boyfriend|girlfriend)", r"women'?s aid",
+                       r"(husband|wife|boyfriend|girlfriend|partner) is (very |really |so )?"
+                       r"controlling"],
     "loneliness": [r"lonely", r"loneliness", r"no friends", r"make friends", r"making friends",
                    r"isolated", r"youth club", r"social group", r"meet (new )?people",
                    r"meet others"],
