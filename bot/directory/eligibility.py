@@ -76,7 +76,10 @@ _PHRASES: Sequence[Tuple[str, str]] = (
 )
 _COMPILED = [(code, re.compile(rx)) for code, rx in _PHRASES]
 _OLDER = re.compile(r"\b(?:older people|older adults|elderly|pensioners?|retired people|"
-                    r"retirees|later life|over[- ]?(?:50|55|60|65)s?|senior citizens)\b")
+                    r"retirees|later life|over[- ]?(?:50|55|60|65)s?|senior citizens|"
+                    r"(?:for (?:those|the|people) )?retired (?:or|and) semi-retired|semi-retired|"
+                    r"for (?:those|the|people) (?:who are )?retired|u3a|university of the third "
+                    r"age)\b")
 _CHILDREN_ONLY = re.compile(r"\b(?:primary school (?:children|pupils|age)|key stage (?:1|2)|"
                             r"pre-?school(?:ers)?|toddlers|under[- ]?(?:5|fives|5s)\b|nursery "
                             r"(?:children|age)|school meals|school uniform|school clothing)\b")
