@@ -106,6 +106,16 @@ def _gazetteer() -> Dict[str, List[dict]]:
         for n in names:
             if n:
                 index.setdefault(n, []).append(city)
+    # Counties and council areas ("in north lincolnshire", "19, kent"): where no town in GB
+    # has the name, at their centre, and like small towns only after a preposition or an age.
+    text = resources.files("bot.resources").joinpath("uk_areas.csv").read_text("utf-8")
+    for row in csv.DictReader(line for line in text.splitlines() if not line.startswith("#")):
+        n = normalise(row["name"])
+        if n and not any(c["countrycode"] == "GB" for c in index.get(n, ())):
+            index.setdefault(n, []).append({
+                "name": row["name"], "latitude": float(row["latitude"]),
+                "longitude": float(row["longitude"]), "countrycode": "GB", "population": 0,
+                "alternatenames": [], "small": True})
     return index
 
 

@@ -97,3 +97,14 @@ def test_identity_words_are_not_towns_and_home_beats_abroad(resolver):
 def test_towns_the_world_gazetteer_lacks(resolver):
     assert resolver.find_in_text("21f from port talbot, fridge is empty").name == "Port Talbot"
     assert resolver.find_in_text("im in merthyr and skint").name == "Merthyr"
+
+
+def test_counties_and_council_areas(resolver):
+    """A county or council area said as a place ("in north lincolnshire", "19, kent")."""
+    assert resolver.find_in_text("anyone in north lincolnshire who helps care leavers").name \
+        == "North Lincolnshire"
+    assert resolver.find_in_text("19, kent, need food").name == "Kent"
+    assert resolver.find_in_text("food bank in notts").name == "Notts"
+    assert resolver.resolve("County Durham").name == "County Durham"
+    assert resolver.find_in_text("im in cardiff").name == "Cardiff"  # the city, not the area
+    assert resolver.find_in_text("my mate angus said to ask") is None  # a name, not the area
