@@ -93,7 +93,8 @@ def need_for_intent(intent: Optional[str]) -> Optional[str]:
 # Words that reliably signal a need even when it is not the message's main intent.
 # Kept deliberately specific: a false secondary need only adds a short extra suggestion.
 _KEYWORDS: Mapping[str, Sequence[str]] = {
-    "housing": [r"homeless", r"kicked out", r"thr[eo]w(n)? me out", r"chucked (me )?out",
+    "housing": [r"homeless", r"kicked out(?! of (?:sixth form|school|college|uni\b|university|"
+                r"class|lessons|my course|the course|the group))", r"thr[eo]w(n)? me out", r"chucked (me )?out",
                 r"nowhere to (sleep|stay|live|go)", r"place to (stay|sleep|crash)", r"sofa surf",
                 r"rough sleep", r"sleeping rough", r"on the streets?", r"evict", r"hostel",
                 r"shelter", r"somewhere to (stay|sleep|live)", r"no home", r"housing"],
@@ -172,6 +173,7 @@ def order_by_urgency(codes: Iterable[str]) -> List[str]:
 
 SURE = 0.9  # the model's confidence in a need that a keyword alone does not go before
 PRESSING = 2  # urgency of the needs that go before the one asked for (a bed, food, abuse)
+SAFETY_FIRST = ("domestic_abuse",)  # said in so many words, first even before a sure need
 
 
 def detect_needs(text: str, intent: Optional[str],
@@ -203,10 +205,12 @@ def detect_needs(text: str, intent: Optional[str],
         # What the person asked for goes first ("gay and my parents dont know, is there an lgbt
         # group": LGBTQ+, not family). Only a pressing need (a bed, food, abuse) the message
         # also raises goes before it ("gay and kicked out, nowhere to sleep": housing), and
-        # never before a need the model is sure of ("i restrict food then binge": eating).
+        # never before a need the model is sure of ("i restrict food then binge": eating),
+        # except abuse ("my husband is very controlling, he takes my money": abuse, then money).
         urgency = {t.code: t.urgency for t in taxonomy().terms}
-        ahead = [] if sure else [c for c in ordered if urgency[c] <= PRESSING
-                                 and urgency[c] < urgency[primary]]
+        ahead = [c for c in ordered if c in SAFETY_FIRST and c != primary]
+        ahead += [] if sure else [c for c in ordered if urgency[c] <= PRESSING
+                                  and urgency[c] < urgency[primary] and c not in ahead]
         ordered = ahead + [primary] + [c for c in ordered if c != primary and c not in ahead]
     return ordered[:limit]
 

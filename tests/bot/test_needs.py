@@ -51,6 +51,15 @@ def test_what_was_asked_for_goes_before_other_needs_the_message_touches():
     # a pressing need still goes first
     assert detect_needs("gay and kicked out, nowhere to sleep", "need_lgbtq", ranking)[:2] == [
         "housing", "lgbtq"]
+    # abuse said in so many words goes first even before a need the model is sure of
+    money = [{"name": "need_money", "confidence": 0.97}]
+    assert detect_needs("my husband is very controlling, he takes all my money", "need_money",
+                        money)[:2] == ["domestic_abuse", "money"]
+
+
+def test_kicked_out_of_school_is_not_homelessness():
+    assert "housing" not in keyword_needs("got kicked out of sixth form, any college")
+    assert "housing" in keyword_needs("got kicked out by my mum")
 
 
 def test_sti_is_a_word_not_the_start_of_still():
