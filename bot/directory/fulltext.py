@@ -8,9 +8,11 @@
 Where a service is: each document also holds grid-cell tokens (:func:`cells`) for the places
 its locations fall in, at two sizes (a twentieth and a half of a degree), or ``cellany`` for a
 service with no located place. A search near a point matches the small cells around it first
-and the large ones within the radius only when few services match there (and always
-``cellany``), so the database intersects the words with the place instead of ranking the
-whole country, and a dense city costs no more than a village.
+and the cells within the radius only when few services match there (and always ``cellany``:
+in SQLite the services with no place have the last rowids, so that token's list is one short
+run), so the database intersects the words with the place instead of ranking the whole
+country, and a dense city costs no more than a village. Where the search index already found
+enough of the need's services close by, the radius for the words is as far as those go.
 
 One interface for both: :func:`refresh` keeps the text in step with the directory (the search
 index calls it on every import), and :func:`match` returns the services whose text holds any
@@ -85,21 +87,26 @@ def _pair(latitude: float, longitude: float, size: Tuple[float, str]) -> List[st
         for a in (0.0, di) for b in (0.0, dj)))
 
 
+FINE_RING_KM = 15.0  # a radius up to this is searched in small cells
 MAX_RING_CELLS = 400  # more large cells than this in the radius: search without a place
 
 
 def cells_near(latitude: float, longitude: float, radius_km: float) -> List[List[str]]:
     """Where to look around a point, nearest first, each with ``cellany``: the 2 x 2 small
-    cells around it, the 2 x 2 large cells, then every large cell within ``radius_km``. Few
-    tokens per look keep the database's intersection of words and place cheap."""
+    cells around it, then every cell within ``radius_km`` (small cells up to FINE_RING_KM,
+    large ones beyond). Few tokens per look keep the database's intersection of words and
+    place cheap."""
     rings: List[List[str]] = []
     deg = CELL_SIZES[1][0]
     span = 2 * radius_km / KM_PER_DEGREE / deg + 2
     wide = span * span / max(0.05, math.cos(math.radians(latitude))) > MAX_RING_CELLS
     # A radius wider than MAX_RING_CELLS large cells (a search "however far"): the last look
     # is everywhere, with no place in the query at all.
+    # Within a few kilometres the small cells are the finer net (a dense city: the search
+    # index found enough of the need's services that close).
+    size = CELL_SIZES[0] if radius_km <= FINE_RING_KM else CELL_SIZES[1]
     for block in (_pair(latitude, longitude, CELL_SIZES[0]),
-                  [] if wide else _block(latitude, longitude, radius_km, CELL_SIZES[1])):
+                  [] if wide else _block(latitude, longitude, radius_km, size)):
         ring = block + [ANYWHERE] if block else []
         if not rings or set(ring) != set(rings[-1]):
             rings.append(ring)
@@ -134,8 +141,8 @@ def write(session: Session, docs: Dict[str, Dict[str, str]], replace: bool = Tru
     rows = [{"sid": sid, "name": d["name"], "body": d["body"], "cells": d.get("cells", ANYWHERE)}
             for sid, d in docs.items()]
     if _dialect(session) == "sqlite":
-        # Services with no place get rowids from ANYWHERE_ROWID up, so a search finds them by a
-        # rowid range instead of a ``cellany`` token (see :func:`match`); both ranges are
+        # Services with no place get rowids from ANYWHERE_ROWID up, so the ``cellany`` token's
+        # document list is one short run at the end (see :func:`_query`); both ranges are
         # numbered here, as SQLite's own next rowid would follow the highest.
         last = {True: session.execute(text("SELECT max(rowid) FROM service_fts WHERE rowid >= :b"),
                                       {"b": ANYWHERE_ROWID}).scalar() or ANYWHERE_ROWID - 1,
@@ -265,45 +272,33 @@ def match(session: Session, terms: Iterable[str], limit: int = 200,
     if near is None or sum(counts[t] for t in must) <= limit:
         # Few services in the whole directory hold the words: all of them, wherever they are,
         # in one look (the search drops those beyond the radius).
-        return _query(session, scored, boost, must, limit, None)
-    if _dialect(session) != "sqlite":
-        for ring in near:
-            hits = _query(session, scored, boost, must, limit, ring)
-            if len(hits) >= limit:
-                break
-        return hits
-    # SQLite: a ``cellany`` token would be in tens of thousands of documents, and bm25 reads
-    # every document of each token it is given; the services with no place are a rowid range.
-    found = _query(session, scored, boost, must, limit, None, rowids=(ANYWHERE_ROWID, None))
-    located: Dict[str, float] = {}
+        return {sid: score for sid, score, _ in _query(session, scored, boost, must, limit, None)}
+    hits: Dict[str, float] = {}
     for ring in near:
-        located = _query(session, scored, boost, must, limit,
-                         [c for c in ring if c != ANYWHERE], rowids=(None, ANYWHERE_ROWID))
-        if len(located) >= max(1, limit // ENOUGH_NEAR):
+        rows = _query(session, scored, boost, must, limit, ring)
+        hits = {sid: score for sid, score, _placed in rows}
+        # Enough services with a place in this ring, or the whole radius searched.
+        if sum(placed for _sid, _score, placed in rows) >= max(1, limit // ENOUGH_NEAR):
             break
-    found.update(located)
-    return dict(sorted(found.items(), key=lambda kv: -kv[1])[:limit])
+    return hits
 
 
 def _query(session: Session, scored: List[str], boost: List[str], must: List[str], limit: int,
-           ring: Optional[Sequence[str]],
-           rowids: Tuple[Optional[int], Optional[int]] = (None, None)) -> Dict[str, float]:
+           ring: Optional[Sequence[str]]) -> List[Tuple[str, float, bool]]:
+    """(service id, score, whether it has a place) of the best ``limit`` matches in ``ring``
+    (the cell tokens, ``cellany`` among them) or anywhere."""
     params: dict = {"lim": limit}
     where = [c for c in ring or () if c.isalnum()]
     if _dialect(session) == "sqlite":
         # bm25 sums over the query's phrases: a phrase given BOOST times counts BOOST times.
+        # ``cellany`` costs little: services with no place have the last rowids (see write),
+        # so its document list is one short run at the end.
         query = f"({_fts5_query(must)}) AND ({_fts5_query(scored + boost * BOOST)})"
         if where:
             query += " AND cells : (" + " OR ".join(where) + ")"
-        span = ""
-        if rowids[0] is not None:
-            span += " AND rowid >= :r0"
-            params["r0"] = rowids[0]
-        if rowids[1] is not None:
-            span += " AND rowid < :r1"
-            params["r1"] = rowids[1]
-        sql = (f"SELECT service_id, -bm25(service_fts, 0.0, {NAME_WEIGHT}, 1.0, 0.0) AS score "
-               f"FROM service_fts WHERE service_fts MATCH :q{span} ORDER BY score DESC LIMIT :lim")
+        sql = (f"SELECT service_id, -bm25(service_fts, 0.0, {NAME_WEIGHT}, 1.0, 0.0) AS score, "
+               f"rowid < {ANYWHERE_ROWID} AS placed FROM service_fts WHERE service_fts "
+               "MATCH :q ORDER BY score DESC LIMIT :lim")
         params["q"] = query
     else:
         def ors(prefix: str, items: List[str]) -> str:
@@ -315,7 +310,9 @@ def _query(session: Session, scored: List[str], boost: List[str], must: List[str
         if where:
             filt += " && to_tsquery('simple', :cells)"
             params["cells"] = " | ".join(where)
-        sql = (f"SELECT service_id, ts_rank_cd(doc, r) + {BOOST} * ts_rank_cd(doc, b) AS score "
+        sql = (f"SELECT service_id, ts_rank_cd(doc, r) + {BOOST} * ts_rank_cd(doc, b) AS score, "
+               f"NOT doc @@ to_tsquery('simple', '{ANYWHERE}') AS placed "
                f"FROM service_text, (SELECT {ors('t', scored)} AS r, {ors('b', boost)} AS b, "
                f"{filt} AS f) AS query WHERE doc @@ f ORDER BY score DESC LIMIT :lim")
-    return {r.service_id: float(r.score) for r in session.execute(text(sql), params)}
+    return [(r.service_id, float(r.score), bool(r.placed))
+            for r in session.execute(text(sql), params)]

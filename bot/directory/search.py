@@ -183,6 +183,10 @@ RESULT_GAP = 3.5     # results whose fit (need + words) is this far below the be
 MIN_EVIDENCE = 1.5   # and those that fit this little at all (a sub-need's broader need alone)
 
 
+_EXCLUDED = frozenset(EXCLUDED)
+_NOBODY: frozenset = frozenset()
+
+
 def _bbox(lat: float, lon: float, km: float) -> Tuple[float, float, float, float]:
     dlat = km / KM_PER_DEG_LAT
     dlon = km / (KM_PER_DEG_LAT * max(0.05, math.cos(math.radians(lat))))
@@ -209,8 +213,10 @@ _OF_SERVICES = text(_COLUMNS + "AND service_id IN :ids " + _AGE
                     ).bindparams(bindparam("ids", expanding=True))
 
 
-def _located_rows(session: Session, query: SearchQuery, params: dict) -> Tuple[list, bool]:
-    """The nearest rows to the user's point, nearest first; True if there may be more.
+def _located_rows(session: Session, query: SearchQuery, params: dict
+                  ) -> Tuple[list, bool, float]:
+    """The nearest rows to the user's point, nearest first; True if there may be more; and how
+    far the search reached (km).
 
     A bounding box (index: need_code, latitude, longitude) grows from 2 km until it holds
     enough candidates or reaches the radius; the database orders the box by approximate
@@ -227,8 +233,12 @@ def _located_rows(session: Session, query: SearchQuery, params: dict) -> Tuple[l
         if len(rows) >= want or km >= query.radius_km:
             break
         km = min(query.radius_km, km * 3)
-    rows = [r for r in rows if haversine_km(lat, lon, r.latitude, r.longitude) <= query.radius_km]
-    return rows, len(rows) >= want
+    # Nearest first (nearly: the order is by a flat approximation), so the rows are all within
+    # the radius when the last one is; only then is each row's distance worked out here.
+    if rows and haversine_km(lat, lon, rows[-1].latitude, rows[-1].longitude) > query.radius_km:
+        rows = [r for r in rows
+                if haversine_km(lat, lon, r.latitude, r.longitude) <= query.radius_km]
+    return rows, len(rows) >= want, km
 
 
 def _need_credit(codes: set, needs: Sequence[str]) -> Tuple[float, bool]:
@@ -250,8 +260,11 @@ def _candidates(session: Session, query: SearchQuery, needs: List[str], has_poin
     codes = with_parents(needs) if needs else need_codes()
     params = {"active": True, "needs": codes, "age": query.age}
     more = False
+    reach_km = query.radius_km
     if has_point:
-        rows, more = _located_rows(session, query, params)
+        rows, more, box_km = _located_rows(session, query, params)
+        if len(rows) >= CANDIDATES:  # enough of the need's services within box_km: the
+            reach_km = box_km  # words are looked for as far as those go
         for code in codes:
             rows += session.execute(_REMOTE, {**params, "need": code, "remote": True,
                                               "lim": REMOTE_CANDIDATES}).all()
@@ -260,7 +273,7 @@ def _candidates(session: Session, query: SearchQuery, needs: List[str], has_poin
     else:
         rows = []
     terms = query_terms(query.text, needs, query.place) if (query.text or needs) else None
-    near = (fulltext.cells_near(query.latitude, query.longitude, query.radius_km)
+    near = (fulltext.cells_near(query.latitude, query.longitude, reach_km)
             if has_point else None)
     limit = TEXT_CANDIDATES + query.offset
     # Every term counts towards the score; a service must hold one that stands for a need
@@ -288,9 +301,11 @@ def search(session: Session, query: SearchQuery, now: Optional[datetime] = None,
     by_service: Dict[str, dict] = {}
     km: Dict[Tuple[float, float], float] = {}  # a place's rows repeat once per need tag
     for r in rows:
-        entry = by_service.setdefault(r.service_id, {"codes": set(), "dist": None, "far": False,
-                                                     "youth": r.youth, "hours": r.hours,
-                                                     "reach": None, "audience": r.audience})
+        entry = by_service.get(r.service_id)
+        if entry is None:
+            entry = by_service[r.service_id] = {"codes": set(), "dist": None, "far": False,
+                                                "youth": r.youth, "hours": r.hours,
+                                                "reach": None, "audience": r.audience}
         entry["codes"].add(r.need_code)
         if r.latitude is not None:
             if has_point:
@@ -313,8 +328,8 @@ def search(session: Session, query: SearchQuery, now: Optional[datetime] = None,
     best_text = max(text_scores.values(), default=0.0)
     base = []
     for sid, e in by_service.items():
-        audience = set(filter(None, (e["audience"] or "").split(",")))
-        if audience & set(EXCLUDED) or (PARENTS in audience and not query.parent):
+        audience = set(e["audience"].split(",")) if e["audience"] else _NOBODY
+        if audience & _EXCLUDED or (PARENTS in audience and not query.parent):
             continue
         if e["reach"] is None:  # every location of it is beyond the radius
             continue
