@@ -212,12 +212,21 @@ def _field_score(hits: Mapping[str, int], need: str, lex: Lexicon) -> float:
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
+# Sentences about the provider's own training ("I have a wide range of qualifications,
+# training and experience from ... colleges"): they say who runs a service, not what it is for.
+_CREDENTIALS = re.compile(
+    r"(?i)\b(?:i|we|i'?m|i am|we'?re|we are|my|our (?:staff|team|volunteers|counsellors|"
+    r"therapists|practitioners)|all (?:of )?our \w+)\b[^.!?]{0,80}\b(?:qualifications?|qualified|"
+    r"accredited|accreditation|registered (?:with|member)|member of the|diploma|degree)\b|"
+    r"\b(?:i'?m|i am) (?:also )?(?:a )?trained\b|\btraining,? qualifications\b")
+
+
 def _fields(name: Optional[str], description: Optional[str],
             lex: Lexicon) -> List[Tuple[str, float, List[str]]]:
     """(label, weight, tokens) for the name, the description's lead sentence and the rest:
     a description's first sentence usually says what the service is, later ones list extras."""
     text = _NOISE.sub(" ", description or "").strip()
-    parts = [p for p in _SENTENCE_END.split(text) if p.strip()]
+    parts = [p for p in _SENTENCE_END.split(text) if p.strip() and not _CREDENTIALS.search(p)]
     lead, rest = (parts[0], " ".join(parts[1:])) if parts else ("", "")
     return [("name", lex.name_weight, _tokens(name)),
             ("lead", lex.description_weight * lex.lead_weight, _tokens(lead)),

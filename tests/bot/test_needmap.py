@@ -291,3 +291,13 @@ def test_miami_airs_coverage():
     cov = needmap.coverage({r.id: r.codes for r in records if r.codes})
     assert cov["decided"] == 1.0
     assert cov["with_need"] >= 0.65
+
+
+def test_the_providers_own_training_is_not_what_the_service_is_for():
+    text = ("I offer counselling in a person centred way. I'm also a trained mindfulness "
+            "practitioner. Training, qualifications & experience. I have a wide range of "
+            "qualifications, training and experience from working at various colleges.")
+    assert classify_text("Counselling", text) == ["mental_health"]
+    # volunteers "trained as buddies" still describe what the service does
+    assert "loneliness" in classify_text("Befriending", "Our volunteers are trained as buddies "
+                                         "to help you make new friends and feel less isolated.")
