@@ -225,7 +225,10 @@ class SearchIndexRow(Base):
     audience = Column(String(64), nullable=False, default="", server_default="")  # only for...
 
     __table_args__ = (
-        Index("ix_search_need_lat_lon", "need_code", "latitude", "longitude"),
+        # PostgreSQL: an index-only scan (migration 0013)
+        Index("ix_search_need_lat_lon", "need_code", "latitude", "longitude",
+              postgresql_include=["active", "minimum_age", "maximum_age", "service_id", "youth",
+                                  "hours", "reach", "audience"]),
         Index("ix_search_need_remote_youth", "need_code", "remote", "youth"),
     )
 

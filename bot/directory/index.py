@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any, Iterable, List, Optional, Sequence, Tuple
 
 from sqlalchemy import delete, insert, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload
 
 from bot import hours
@@ -220,3 +221,22 @@ def refresh(session: Session, service_ids: Optional[Sequence[str]] = None,
              if sal.location is not None])
             for svc in services}, replace=False)
     return written
+
+
+def after_import(engine: Engine) -> None:
+    """Bring the database's statistics and indexes up to date after a large import, outside
+    the import's transaction. PostgreSQL: ``VACUUM (ANALYZE)`` of the search tables (the
+    full-text GIN index otherwise scans its pending list on every search, and the nearest-
+    services index can only be read without the table once the pages are marked visible);
+    SQLite: ``ANALYZE`` of them. A failure is logged, never raised: the import has landed."""
+    tables = ("search_index", "service_text") if engine.dialect.name == "postgresql" \
+        else ("search_index",)
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            if engine.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"VACUUM (ANALYZE) {', '.join(tables)}")
+            else:
+                for table in tables:
+                    conn.exec_driver_sql(f"ANALYZE {table}")
+    except Exception as exc:  # noqa: BLE001 - the data is in; only its speed is at stake
+        logger.warning("could not refresh the search tables' statistics: %s", type(exc).__name__)

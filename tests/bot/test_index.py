@@ -95,3 +95,16 @@ def test_an_address_without_coordinates_is_placed_at_its_towns_centre(sessions, 
     with sessions() as s:
         again = dict(s.execute(select(SearchIndexRow.service_id, SearchIndexRow.reach)).all())
     assert again == reach
+
+
+def test_after_import_refreshes_the_search_tables_statistics(sample_sessions):
+    from sqlalchemy import text
+
+    from bot.directory.index import after_import
+
+    with sample_sessions() as s:
+        engine = s.get_bind()
+    after_import(engine)
+    with engine.connect() as c:
+        tables = c.execute(text("SELECT tbl FROM sqlite_stat1")).scalars().all()
+    assert "search_index" in tables

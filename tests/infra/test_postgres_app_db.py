@@ -118,3 +118,25 @@ def test_full_text_search_on_postgresql(migrated):
     assert "Leeds Young People's Gambling Support" not in [r.name for r in plymouth.results]
     assert page.results[0].name == "Leeds Young People's Gambling Support"
     assert "service_text" in plan
+
+
+def test_an_import_leaves_the_search_tables_vacuumed_and_the_index_covering(migrated):
+    """After `navigator import` the GIN index has no pending list and the nearest-services
+    index holds what a search reads (an index-only scan; migration 0013)."""
+    from sqlalchemy import text
+
+    from bot.db import make_engine
+    from bot.directory.importer import import_path
+    from bot.directory.loader import sample_directory_path
+
+    import_path(_sessions(migrated), sample_directory_path(), progress=False)
+    engine = make_engine(migrated)
+    with engine.connect() as c:
+        vacuumed = c.execute(text("SELECT relname FROM pg_stat_user_tables WHERE relname IN "
+                                  "('search_index', 'service_text') AND (last_vacuum IS NOT "
+                                  "NULL OR last_autovacuum IS NOT NULL)")).scalars().all()
+        indexdef = c.execute(text("SELECT indexdef FROM pg_indexes WHERE indexname = "
+                                  "'ix_search_need_lat_lon'")).scalar_one()
+    engine.dispose()
+    assert set(vacuumed) == {"search_index", "service_text"}
+    assert "INCLUDE" in indexdef and "service_id" in indexdef
