@@ -94,7 +94,8 @@ def need_for_intent(intent: Optional[str]) -> Optional[str]:
 # Kept deliberately specific: a false secondary need only adds a short extra suggestion.
 _KEYWORDS: Mapping[str, Sequence[str]] = {
     "housing": [r"homeless", r"kicked out(?! of (?:sixth form|school|college|uni\b|university|"
-                r"class|lessons|my course|the course|the group))", r"thr[eo]w(n)? me out", r"chucked (me )?out",
+                r"class|lessons|my course|the course|the group))", r"thr[eo]w(n)? me out",
+                r"chucked (me )?out",
                 r"nowhere to (sleep|stay|live|go)", r"place to (stay|sleep|crash)", r"sofa surf",
                 r"rough sleep", r"sleeping rough", r"on the streets?", r"evict", r"hostel",
                 r"shelter", r"somewhere to (stay|sleep|live)", r"no home", r"housing"],
@@ -208,7 +209,8 @@ def detect_needs(text: str, intent: Optional[str],
         # never before a need the model is sure of ("i restrict food then binge": eating),
         # except abuse ("my husband is very controlling, he takes my money": abuse, then money).
         urgency = {t.code: t.urgency for t in taxonomy().terms}
-        ahead = [c for c in ordered if c in SAFETY_FIRST and c != primary]
+        ahead = [c for c in ordered if c in SAFETY_FIRST and c != primary
+                 and urgency[primary] > PRESSING]  # "left my abusive ex, need a flat": a flat
         ahead += [] if sure else [c for c in ordered if urgency[c] <= PRESSING
                                   and urgency[c] < urgency[primary] and c not in ahead]
         ordered = ahead + [primary] + [c for c in ordered if c != primary and c not in ahead]

@@ -55,6 +55,10 @@ def test_what_was_asked_for_goes_before_other_needs_the_message_touches():
     money = [{"name": "need_money", "confidence": 0.97}]
     assert detect_needs("my husband is very controlling, he takes all my money", "need_money",
                         money)[:2] == ["domestic_abuse", "money"]
+    # ... but not before a bed they asked for
+    flat = [{"name": "need_housing", "confidence": 0.97}]
+    assert detect_needs("left my abusive boyfriend, need somewhere to live", "need_housing",
+                        flat)[:2] == ["housing", "domestic_abuse"]
 
 
 def test_kicked_out_of_school_is_not_homelessness():
