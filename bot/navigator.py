@@ -15,6 +15,7 @@ from typing import Optional, Sequence, Tuple
 from sqlalchemy.orm import sessionmaker
 
 from bot.db import session_factory
+from bot.directory import lookup as lookup_mod
 from bot.directory import search as search_mod
 from bot.models import SafeguardingAlert
 from bot.places import Place, PlaceResolver, coordinates_place
@@ -34,7 +35,7 @@ class Navigator:
     def resolve_place(self, text: str, whole_message: bool) -> Optional[Place]:
         """Resolve a reply to "where are you?" (``whole_message``) or a place inside a message."""
         with self.sessions() as s:
-            lookup, names = search_mod.directory_lookup(s)
+            lookup, names = lookup_mod.directory_lookup(s)
             resolver = PlaceResolver(self.settings.country_code, lookup, names)
             return resolver.resolve(text) if whole_message else resolver.find_in_text(text)
 

@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import Dict, List, Optional, Sequence, Tuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, or_, select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from bot import hours
@@ -35,9 +35,9 @@ from bot.directory import fulltext, records
 from bot.directory.eligibility import EXCLUDED, OLDER_CARERS, PARENTS
 from bot.directory.index import is_open_packed
 from bot.directory.terms import query_terms
-from bot.models import Address, Attribute, Location, Service, TaxonomyTerm
+from bot.models import Attribute, Location, Service, TaxonomyTerm
 from bot.needs import need_codes, parent_of, with_parents
-from bot.places import haversine_km, normalise
+from bot.places import haversine_km
 
 logger = logging.getLogger(__name__)
 
@@ -397,31 +397,3 @@ def get_service(session: Session, service_id: str, latitude: Optional[float] = N
         select(TaxonomyTerm).join(Attribute, Attribute.taxonomy_term_id == TaxonomyTerm.id)
         .where(Attribute.link_id == service_id, Attribute.link_type == "service")).scalars()]
     return _to_result(svc, codes, latitude, longitude, _local_now(now, tz), summary=False)
-
-
-def directory_lookup(session: Session):
-    """A place lookup over the directory's own addresses, for :class:`bot.places.PlaceResolver`.
-
-    Returns (lookup, names): ``lookup("postcode:LS6")`` / ``lookup("name:leeds")`` give the mean
-    coordinates of matching located services; ``names`` are the directory's city names.
-    """
-    names = {normalise(c) for (c,) in session.execute(
-        select(Address.city).where(Address.city != "").distinct()) if c}
-
-    def lookup(key: str) -> Optional[Tuple[float, float]]:
-        kind, _, value = key.partition(":")
-        base = (select(func.avg(Location.latitude), func.avg(Location.longitude))
-                .join(Address, Address.location_id == Location.id)
-                .where(Location.latitude.is_not(None)))
-        if kind == "postcode":
-            value = value.upper()
-            stmt = base.where(or_(Address.postal_code == value,
-                                  Address.postal_code.like(value + " %")))
-        elif kind == "name":
-            stmt = base.where(func.lower(Address.city) == value)
-        else:
-            return None
-        lat, lon = session.execute(stmt).one()
-        return (float(lat), float(lon)) if lat is not None else None
-
-    return lookup, names

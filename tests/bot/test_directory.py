@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from bot.directory.loader import (ImportFileError, clean_text, load_file, load_services,
                                   read_services_file, sample_directory_path, service_count)
-from bot.directory.search import SearchQuery, directory_lookup, get_service, search
+from bot.directory.lookup import directory_lookup
+from bot.directory.search import SearchQuery, get_service, search
 from bot.models import Attribute, Location, Phone, Schedule, Service, TaxonomyTerm
 from bot.needs import need_codes
 
