@@ -106,16 +106,20 @@ def _gazetteer() -> Dict[str, List[dict]]:
         for n in names:
             if n:
                 index.setdefault(n, []).append(city)
-    # Counties and council areas ("in north lincolnshire", "19, kent"): where no town in GB
-    # has the name, at their centre, and like small towns only after a preposition or an age.
-    text = resources.files("bot.resources").joinpath("uk_areas.csv").read_text("utf-8")
-    for row in csv.DictReader(line for line in text.splitlines() if not line.startswith("#")):
-        n = normalise(row["name"])
-        if n and not any(c["countrycode"] == "GB" for c in index.get(n, ())):
-            index.setdefault(n, []).append({
-                "name": row["name"], "latitude": float(row["latitude"]),
-                "longitude": float(row["longitude"]), "countrycode": "GB", "population": 0,
-                "alternatenames": [], "small": True})
+    # UK villages of 500-5,000 (tools/make_gb_villages.py), then counties and council areas
+    # ("in north lincolnshire", "19, kent"): where no place in GB has the name, and like small
+    # towns only after a preposition or an age.
+    for filename in ("gb_villages.csv", "uk_areas.csv"):
+        text = resources.files("bot.resources").joinpath(filename).read_text("utf-8")
+        for row in csv.DictReader(line for line in text.splitlines()
+                                  if not line.startswith("#")):
+            n = normalise(row["name"])
+            if n and not any(c["countrycode"] == "GB" for c in index.get(n, ())):
+                index.setdefault(n, []).append({
+                    "name": row["name"], "latitude": float(row["latitude"]),
+                    "longitude": float(row["longitude"]), "countrycode": "GB",
+                    "population": int(row.get("population") or 0), "alternatenames": [],
+                    "small": True})
     return index
 
 
@@ -286,6 +290,7 @@ just really very so too also still even again back out up off on in at near from
 with without about like kind sort bit lot lots much many few well fine great best nice
 and or but nor the for yet of to into onto than then because if while as per via its our
 your their his her us him whom whose im ive dont cant wont isnt its am pm tho though
+hope
 """.split())
 
 

