@@ -60,6 +60,13 @@ class ActionSetNeeds(Action):
         point = _metadata_point(tracker)
         if point:
             events += [SlotSet(k, v) for k, v in point.items()]
+        elif tracker.get_slot("location") is not None:
+            # "need food in sheffield" after an earlier search in Leeds: the new place counts
+            # (a first message's place is read by the form, ValidateSearchForm)
+            place = await get_navigator().aresolve_place(msg.get("text") or "", False)
+            if place and place.name != tracker.get_slot("location"):
+                events += [SlotSet("location", place.name), SlotSet("latitude", place.latitude),
+                           SlotSet("longitude", place.longitude)]
         return events
 
 

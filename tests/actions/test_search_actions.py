@@ -27,6 +27,16 @@ def test_set_needs_takes_channel_coordinates(navigator):
     assert s["latitude"] == 53.38 and s["location"] == "your location"
 
 
+def test_a_new_need_naming_another_place_moves_the_search_there(navigator):
+    leeds = {"location": "Leeds", "latitude": 53.8, "longitude": -1.55}
+    events, _ = run(ActionSetNeeds(), tracker("need food in sheffield", "need_food",
+                                              slots=leeds))
+    s = slots_of(events)
+    assert s["location"] == "Sheffield" and abs(s["latitude"] - 53.38) < 0.1
+    events, _ = run(ActionSetNeeds(), tracker("need food", "need_food", slots=leeds))
+    assert "location" not in slots_of(events)  # no place named: the one they gave stays
+
+
 def test_form_fills_place_with_coordinates(navigator):
     trk = tracker("Leeds", "inform", slots={"requested_slot": "location"},
                   active_loop="search_form")
