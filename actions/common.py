@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 
 SKIPPED = "skipped"
 # Intents that signal risk (urgent, concern): every form lets these go to the safety rules.
@@ -25,6 +26,12 @@ def slot_point(tracker: Tracker) -> tuple:
     if lat is None or lon is None:
         return None, None
     return float(lat), float(lon)
+
+
+def place_slots(place: Any) -> List[Dict[str, Any]]:
+    """The slots of a resolved place (bot.places.Place): its name and point."""
+    return [SlotSet("location", place.name), SlotSet("latitude", place.latitude),
+            SlotSet("longitude", place.longitude)]
 
 
 def place_label(tracker: Tracker) -> Optional[str]:

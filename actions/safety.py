@@ -20,7 +20,8 @@ from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import button, channel_of, latest_intent, latest_text, on_sms, slot_age
+from actions.common import (button, channel_of, latest_intent, latest_text, on_sms, place_slots,
+                            slot_age)
 from actions.handoff import open_handoff
 from bot.navigator import get_navigator
 from bot.needs import detect_needs
@@ -63,8 +64,7 @@ async def _place_and_age(tracker: Tracker) -> List[EventType]:
     if tracker.get_slot("location") is None:
         place = await get_navigator().aresolve_place(text, False)
         if place:
-            events += [SlotSet("location", place.name), SlotSet("latitude", place.latitude),
-                       SlotSet("longitude", place.longitude)]
+            events += place_slots(place)
     age = parse_age(text)
     if tracker.get_slot("age") is None and age is not None and age >= 13:
         events.append(SlotSet("age", age))

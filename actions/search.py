@@ -11,7 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import (RISK_INTENTS, SKIPPED, button, channel_of, detail_buttons, latest_intent,
-                            latest_text, on_sms, place_label, slot_age, slot_point)
+                            latest_text, on_sms, place_label, place_slots, slot_age,
+                            slot_point)
 from actions.privacy import child_mode
 from bot import consent
 from bot.navigator import get_navigator
@@ -65,8 +66,7 @@ class ActionSetNeeds(Action):
             # (a first message's place is read by the form, ValidateSearchForm)
             place = await get_navigator().aresolve_place(msg.get("text") or "", False)
             if place and place.name != tracker.get_slot("location"):
-                events += [SlotSet("location", place.name), SlotSet("latitude", place.latitude),
-                           SlotSet("longitude", place.longitude)]
+                events += place_slots(place)
         return events
 
 
@@ -389,8 +389,7 @@ class ActionUpdateSearch(Action):
         if point:
             events += [SlotSet(k, v) for k, v in point.items()]
         elif place:
-            events += [SlotSet("location", place.name), SlotSet("latitude", place.latitude),
-                       SlotSet("longitude", place.longitude)]
+            events += place_slots(place)
         age = parse_age(text, whole_message_is_answer=not (place or point))
         if age is not None:
             events.append(SlotSet("age", age))

