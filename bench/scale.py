@@ -26,6 +26,7 @@ import json
 import os
 import platform
 import random
+import re
 import statistics
 import sys
 import tempfile
@@ -135,8 +136,9 @@ def main() -> None:
     ap.add_argument("--profile", metavar="FILE", help="cProfile the loader calls into FILE")
     ap.add_argument("--postgres", metavar="URL", help="run on PostgreSQL (a fresh database)")
     ap.add_argument("--reuse", metavar="FILE", type=Path,
-                    help="SQLite file kept between runs: imported once, then only searched "
-                         "(for profiling search; the import figure is then 0)")
+                    help="SQLite file kept between runs (with --postgres: a database named "
+                         "after it): imported once, then only searched (for profiling "
+                         "search; the import figure is then 0)")
     args = ap.parse_args()
     prof = None
     if args.profile:
@@ -151,8 +153,8 @@ def main() -> None:
         records = list(read_datapackage(src))
     else:
         records = read_services_file(src)
-    with tempfile.TemporaryDirectory() as d, _database(args.postgres, d, args.reuse) as url:
-        reused = args.reuse is not None and args.reuse.exists()
+    with tempfile.TemporaryDirectory() as d, \
+            _database(args.postgres, d, args.reuse) as (url, reused):
         upgrade(url)
         engine = make_engine(url)
         Session = sessionmaker(bind=engine, future=True)
@@ -234,23 +236,30 @@ def main() -> None:
 
 @contextlib.contextmanager
 def _database(postgres: Optional[str], tmp: str, reuse: Optional[Path] = None):
-    """A SQLite file in ``tmp`` (or ``reuse``), or a fresh PostgreSQL database on the
-    ``postgres`` server."""
+    """(URL, whether it already holds the directory): a SQLite file in ``tmp`` (or ``reuse``),
+    or a fresh PostgreSQL database on the ``postgres`` server (with ``reuse``, one named after
+    it and kept)."""
     if not postgres:
-        yield f"sqlite:///{reuse.resolve() if reuse else tmp + '/scale.db'}"
+        yield (f"sqlite:///{reuse.resolve() if reuse else tmp + '/scale.db'}",
+               reuse is not None and reuse.exists())
         return
     import sqlalchemy as sa
 
-    name = f"navscale_{uuid.uuid4().hex[:8]}"
+    name = (f"navscale_keep_{re.sub(r'[^a-z0-9]', '_', reuse.stem.lower())}" if reuse
+            else f"navscale_{uuid.uuid4().hex[:8]}")
     admin = sa.create_engine(postgres.replace("postgresql://", "postgresql+psycopg2://", 1),
                              isolation_level="AUTOCOMMIT", future=True)
     with admin.connect() as c:
-        c.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        exists = c.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                           {"n": name}).first() is not None
+        if not exists:
+            c.exec_driver_sql(f'CREATE DATABASE "{name}"')
     try:
-        yield postgres.rsplit("/", 1)[0] + "/" + name
+        yield postgres.rsplit("/", 1)[0] + "/" + name, exists
     finally:
-        with admin.connect() as c:
-            c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not reuse:
+            with admin.connect() as c:
+                c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
 
 

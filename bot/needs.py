@@ -66,6 +66,7 @@ def need_codes() -> List[str]:
     return [t.code for t in taxonomy().terms]
 
 
+@lru_cache(maxsize=None)
 def parent_of(code: str) -> Optional[str]:
     """The broader need of a sub-need (None for a need, or an unknown code)."""
     term = taxonomy().by_code().get(code)

@@ -245,6 +245,8 @@ def _rarest(session: Session, terms: List[str]) -> List[str]:
 
 
 ENOUGH_NEAR = 4  # a ring holding a quarter of the limit is enough: the need index adds more
+RING_OVERFETCH = 3  # rows read per ring, times the limit (see match)
+ONE_LOOK_MAX = 1500  # SQLite: at most this many matches anywhere are read in one look
 
 
 BOOST = 3  # a boosted term (the person's own words) counts this many times in the score
@@ -254,8 +256,8 @@ def match(session: Session, terms: Iterable[str], limit: int = 200,
           near: Optional[Sequence[Sequence[str]]] = None,
           required: Optional[Iterable[str]] = None,
           boosted: Iterable[str] = ()) -> Dict[str, float]:
-    """Services whose text holds any of ``terms``, with a relevance score (higher is better),
-    at most ``limit`` of them, best first. ``boosted`` terms (the person's own words) count
+    """Services whose text holds any of ``terms``, with a relevance score (higher is better):
+    the best ``limit``, and with ``near`` up to ``limit`` more of the ring's placed ones. ``boosted`` terms (the person's own words) count
     ``BOOST`` times in the score. ``required``: a service must also hold one of these. ``near``
     (:func:`cells_near`): the rings of cells to look in, nearest first; the next ring is
     searched only when the first holds fewer than ``limit`` services (and none when at most
@@ -269,24 +271,43 @@ def match(session: Session, terms: Iterable[str], limit: int = 200,
     if not (scored or boost) or not must:
         return {}
     counts = _counts(session, must)
-    if near is None or sum(counts[t] for t in must) <= limit:
+    total = sum(counts[t] for t in must)
+    if near is None or total <= limit:
         # Few services in the whole directory hold the words: all of them, wherever they are,
         # in one look (the search drops those beyond the radius).
-        return {sid: score for sid, score, _ in _query(session, scored, boost, must, limit, None)}
+        return {sid: score for sid, score, _, _ in _query(session, scored, boost, must, limit,
+                                                          None)}
+    if _dialect(session) == "sqlite" and total <= ONE_LOOK_MAX:
+        # SQLite's bm25 reads every document of every token in the query to weigh it, cell
+        # tokens included (a city's cells hold thousands): with few matches in the whole
+        # directory, one look without the place, its rows then sorted into rings here.
+        everywhere = _query(session, scored, boost, must, total, None)
+
+        def look(ring: Sequence[str]) -> List[Tuple[str, float, bool, frozenset]]:
+            keep = set(ring)
+            return [r for r in everywhere if not keep or keep & r[3]]
+    else:
+        def look(ring: Sequence[str]) -> List[Tuple[str, float, bool, frozenset]]:
+            return _query(session, scored, boost, must, limit * RING_OVERFETCH, ring)
     hits: Dict[str, float] = {}
     for ring in near:
-        rows = _query(session, scored, boost, must, limit, ring)
-        hits = {sid: score for sid, score, _placed in rows}
+        # Services with no place match in every ring and may fill the best ``limit``; a few
+        # more rows show whether the ring holds enough placed ones (its own services are
+        # kept), so a wider ring is searched only when it is needed.
+        rows = look(ring)
+        placed_rows = [r for r in rows if r[2]]
+        hits = {r[0]: r[1] for r in rows[:limit]}
+        hits.update((r[0], r[1]) for r in placed_rows[:limit])
         # Enough services with a place in this ring, or the whole radius searched.
-        if sum(placed for _sid, _score, placed in rows) >= max(1, limit // ENOUGH_NEAR):
+        if len(placed_rows) >= max(1, limit // ENOUGH_NEAR):
             break
     return hits
 
 
 def _query(session: Session, scored: List[str], boost: List[str], must: List[str], limit: int,
-           ring: Optional[Sequence[str]]) -> List[Tuple[str, float, bool]]:
-    """(service id, score, whether it has a place) of the best ``limit`` matches in ``ring``
-    (the cell tokens, ``cellany`` among them) or anywhere."""
+           ring: Optional[Sequence[str]]) -> List[Tuple[str, float, bool, frozenset]]:
+    """(service id, score, whether it has a place, its cell tokens: SQLite only) of the best
+    ``limit`` matches in ``ring`` (the cell tokens, ``cellany`` among them) or anywhere."""
     params: dict = {"lim": limit}
     where = [c for c in ring or () if c.isalnum()]
     if _dialect(session) == "sqlite":
@@ -297,7 +318,7 @@ def _query(session: Session, scored: List[str], boost: List[str], must: List[str
         if where:
             query += " AND cells : (" + " OR ".join(where) + ")"
         sql = (f"SELECT service_id, -bm25(service_fts, 0.0, {NAME_WEIGHT}, 1.0, 0.0) AS score, "
-               f"rowid < {ANYWHERE_ROWID} AS placed FROM service_fts WHERE service_fts "
+               f"rowid < {ANYWHERE_ROWID} AS placed, cells FROM service_fts WHERE service_fts "
                "MATCH :q ORDER BY score DESC LIMIT :lim")
         params["q"] = query
     else:
@@ -311,8 +332,8 @@ def _query(session: Session, scored: List[str], boost: List[str], must: List[str
             filt += " && to_tsquery('simple', :cells)"
             params["cells"] = " | ".join(where)
         sql = (f"SELECT service_id, ts_rank_cd(doc, r) + {BOOST} * ts_rank_cd(doc, b) AS score, "
-               f"NOT doc @@ to_tsquery('simple', '{ANYWHERE}') AS placed "
+               f"NOT doc @@ to_tsquery('simple', '{ANYWHERE}') AS placed, '' AS cells "
                f"FROM service_text, (SELECT {ors('t', scored)} AS r, {ors('b', boost)} AS b, "
                f"{filt} AS f) AS query WHERE doc @@ f ORDER BY score DESC LIMIT :lim")
-    return [(r.service_id, float(r.score), bool(r.placed))
+    return [(r.service_id, float(r.score), bool(r.placed), frozenset(r.cells.split()))
             for r in session.execute(text(sql), params)]

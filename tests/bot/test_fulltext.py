@@ -69,7 +69,30 @@ def test_located_services_written_after_unplaced_ones_are_found_near(sessions):
         near = fulltext.match(s, ["gambling"], 5, fulltext.cells_near(*LEEDS, 40))
         far = fulltext.match(s, ["gambling"], 5, fulltext.cells_near(50.37, -4.14, 40))
     assert set(near) == {"any1", "here", "any2"}
-    assert "here" not in far and len(far) == 5
+    assert "here" not in far and sum(sid.startswith("far") for sid in far) == 5
+
+
+def test_placed_services_in_a_ring_are_kept_when_unplaced_ones_score_higher(sessions,
+                                                                            monkeypatch):
+    """Services with no place match in every ring; when they fill the best rows, the ring's
+    own services are still kept, and a ring holding enough of them ends the search."""
+    with sessions() as s, s.begin():
+        fulltext.write(s, {f"any{i}": fulltext.document("Gambling gambling line", "Gambling")
+                           for i in range(6)})
+        fulltext.write(s, {f"here{i}": fulltext.document("Group", "Gambling, weekly",
+                                                         where=fulltext.cells([LEEDS]))
+                           for i in range(4)})
+        fulltext.write(s, {f"far{i}": fulltext.document("Group", "Gambling, weekly",
+                                                        where=fulltext.cells([(53.95, -1.08)]))
+                           for i in range(4)})
+    rings = []
+    real = fulltext._query
+    monkeypatch.setattr(fulltext, "_query", lambda *a: rings.append(a[-1]) or real(*a))
+    with sessions() as s:
+        found = fulltext.match(s, ["gambling"], 4, fulltext.cells_near(*LEEDS, 40))
+    assert {f"here{i}" for i in range(4)} <= set(found)
+    assert not any(sid.startswith("far") for sid in found)
+    assert len(rings) == 1  # the nearest ring held enough
 
 
 def test_rewrite_replaces_and_remove_deletes(docs):
