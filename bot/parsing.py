@@ -28,12 +28,20 @@ _AGE_PATTERNS = [re.compile(p, re.IGNORECASE) for p in (
     rf"weeks|months|miles|times|of))",
     r"\b(\d{1,2})\s*(?:yrs?|years?|yo|y/o|y\.o\.)(?:\s*old)?\b",
     rf"\b({_WORDS_RX})\s*(?:yrs?|years?)\s*old\b",
+    # "just 17, from chelmsford", "since i was 15, now 19", "only 16": a young age after
+    # just / now / only (from here on only plausible young people's ages count).
+    rf"\b(?:just|now|only)\s+(\d{{2}})\b(?!\s*/){_NOT_UNIT}"
+    r"(?!\s*(?:people|of\b|kids|children|others|friends|quid|pence|years?\s+ago))",
+    r"(?:^|[.!?,;]\s*)am\s+(\d{2})\b(?!\s*/)",  # "... belfast? am 21 and ..."
+    r"\bat\s+(\d{2})\s*\?",  # "can i get free condoms in rotherham at 16?"
+    rf"^\s*(?:hi+|hiya|hey+|heya|hello|hiya+)\s*[,!.]?\s*(\d{{2}})\b(?!\s*/){_NOT_UNIT}",
     r"(?:^|[\s(\[,])(\d{2})\s?[/]?[fmFM](?=$|[\s)\],.!?])",
     r"(?:^|[\s(\[,])[fmFM]\s?(\d{2})(?=$|[\s)\],.!?])",
     r"^\s*(\d{2})\s*[,.\-–:]\s+\D",
-    r"^\s*(\d{2})\s*(?:(?:and|n|y/?o|yrs?)\b|&)",
+    rf"^\s*(\d{{2}}|{_WORDS_RX})\s*(?:(?:and|n|y/?o|yrs?)\b|&)",
     r"\b(?:leaver|student|mum|mom|dad|carer|male|female|guy|girl|lad|boy|man|woman|bloke|"
-    r"parent|apprentice|trans|gay|lesbian|bi|someone|somebody|person)\s*,?\s*(\d{2})\b(?!\s*(?:%|pounds|quid|mins?|hours?|"
+    r"parent|apprentice|trans|gay|lesbian|bi|someone|somebody|person)\s*(?:,|\band\b|&)?\s*"
+    r"(\d{2})\b(?!\s*(?:%|pounds|quid|mins?|hours?|"
     r"days?|weeks?|months?|miles?|km|am|pm|:|st\b|nd\b|rd\b|th\b|kids|children|people))",
     # The age as its own phrase at a sentence or clause start: "... friday. 23 sheffield",
     # "refugee status, 20, in bedford", "18 hamilton, pretty sure"; in brackets "(18)"; a
@@ -44,6 +52,7 @@ _AGE_PATTERNS = [re.compile(p, re.IGNORECASE) for p in (
     r"\((\d{2})\)",
     r"\S\s*[.!?,]\s*(\d{2})\s*[.!?]*\s*$",
     rf"(?:^|[.!?]\s+)({_WORDS_RX})\s*[,.:]",
+    rf",\s*({_WORDS_RX})\s*[.!?]*\s*$",  # "... hastings, nineteen"
 )]
 _BARE_NUMBER = re.compile(r"^\D{0,20}?(\d{1,3})\D{0,20}$")
 MIN_AGE, MAX_AGE = 8, 99
