@@ -53,8 +53,11 @@ class _Model:
                                                   config["char_max_ngram"]))
         self.lookups = lookups
         self.lookup_weight = float(config["lookup_weight"])
+        # "balanced": each intent weighs the same however many examples it has, so the big
+        # need intents (with their long first messages) do not swallow the small ones.
         self.clf = LogisticRegression(C=float(config["C"]), max_iter=int(config["max_iter"]),
-                                      random_state=int(config["random_seed"]))
+                                      random_state=int(config["random_seed"]),
+                                      class_weight=config.get("class_weight") or None)
 
     def _lookup_matrix(self, texts: List[str]) -> csr_matrix:
         rows = [[self.lookup_weight if p.search(t.lower()) else 0.0 for p in self.lookups]
@@ -87,6 +90,7 @@ class TextIntentClassifier(GraphComponent, IntentClassifier):
     def get_default_config() -> Dict[Text, Any]:
         return {"C": 10.0, "max_iter": 5000, "word_max_ngram": 2, "char_min_ngram": 1,
                 "char_max_ngram": 4, "lookup_weight": 1.0, "random_seed": 42,
+                "class_weight": None,
                 "ranking_length": 10}
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,

@@ -76,6 +76,7 @@ def test_nlu_held_out_macro_f1():
     (RESULTS / "nlu_macro_f1.txt").write_text(f"{macro_f1:.4f}\n")
     # The goal is 0.90 (issues 2 and 16). Issue 16's eight sub-need intents (gambling, carers,
     # eating problems, sexual health, care leavers, immigration, domestic abuse, loneliness)
-    # brought it to 0.861 on this split, under the goal: NOT MET, reported in
-    # docs/benchmarks.md. Until it is met this floor guards against falling further.
-    assert macro_f1 >= 0.85, f"intent macro-F1 {macro_f1:.3f} < 0.85 (goal 0.90, not met)"
+    # brought it to 0.861 on this split; balanced intent weights and more long first messages
+    # to 0.869, still under the goal: NOT MET, reported in docs/benchmarks.md. Until it is met
+    # this floor guards against falling further.
+    assert macro_f1 >= 0.86, f"intent macro-F1 {macro_f1:.3f} < 0.86 (goal 0.90, not met)"
