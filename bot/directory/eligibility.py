@@ -85,6 +85,12 @@ _CHILDREN_ONLY = re.compile(r"\b(?:primary school (?:children|pupils|age)|key st
                             r"(?:children|age)|school meals|school uniform|school clothing)\b")
 _SECONDARY = re.compile(r"\b(?:secondary school (?:pupils|students|children|age)|years? 7 ?"
                         r"(?:-|to) ?(?:11|13)|high school (?:pupils|students))\b")
+# "supports children and young people ... in school": a school-age service, unless it also
+# names adults, college or an age past school.
+_SCHOOL_AGE = re.compile(r"\b(?:children and young people|pupils)\b.{0,200}\b(?:in school|at "
+                         r"school|schools|their school)\b")
+_PAST_SCHOOL = re.compile(r"\b(?:adults?|college|further education|universit\w*|post[- ]16|"
+                          r"over 1[6-9]s?|1[6-9]\+|2[0-9]|parents?|families|carers)\b")
 _NATIONAL = re.compile(r"\b(?:national (?:helpline|phone line|telephone service)|nationwide|"
                        r"uk[- ]wide|across (?:the uk|england|wales|scotland|the country)|anywhere "
                        r"in (?:the uk|england|wales|scotland|the country)|throughout the uk|all "
@@ -157,6 +163,10 @@ def _read(joined: str) -> Eligibility:
     if _SECONDARY.search(text) and not highs:
         highs.append(16)
         phrases.append(_SECONDARY.search(text).group(0))
+    school = _SCHOOL_AGE.search(text)
+    if school and not highs and not lows and not _PAST_SCHOOL.search(text):
+        highs.append(18)
+        phrases.append(school.group(0)[:60])
     lo = float(min(lows)) if lows else None
     hi = float(max(highs)) if highs else None
     if lo is not None and hi is not None and lo > hi:  # "over 18s ... under 16s": unclear

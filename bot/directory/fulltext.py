@@ -304,6 +304,21 @@ def match(session: Session, terms: Iterable[str], limit: int = 200,
     return hits
 
 
+def holding(session: Session, terms: Iterable[str]) -> set:
+    """The services whose text holds any of ``terms`` (only :func:`selective` ones: few
+    services hold each, so this is one cheap look)."""
+    words = selective(session, _clean_terms(terms))
+    if not words:
+        return set()
+    if _dialect(session) == "sqlite":
+        return set(session.execute(text("SELECT service_id FROM service_fts WHERE service_fts "
+                                        "MATCH :q"), {"q": _fts5_query(words)}).scalars())
+    params = {f"t{i}": t for i, t in enumerate(words)}
+    query = " || ".join(f"phraseto_tsquery('english', :t{i})" for i in range(len(words)))
+    return set(session.execute(text(f"SELECT service_id FROM service_text WHERE doc @@ "
+                                    f"({query})"), params).scalars())
+
+
 def _query(session: Session, scored: List[str], boost: List[str], must: List[str], limit: int,
            ring: Optional[Sequence[str]]) -> List[Tuple[str, float, bool, frozenset]]:
     """(service id, score, whether it has a place, its cell tokens: SQLite only) of the best

@@ -255,8 +255,9 @@ def _need_credit(codes: set, needs: Sequence[str]) -> Tuple[float, bool]:
 
 
 def _candidates(session: Session, query: SearchQuery, needs: List[str], has_point: bool
-                ) -> Tuple[list, Dict[str, float], bool]:
-    """Index rows of every candidate, the full-text scores, and whether there may be more."""
+                ) -> Tuple[list, Dict[str, float], set, bool]:
+    """Index rows of every candidate, the full-text scores, those naming what the person
+    said, and whether there may be more."""
     codes = with_parents(needs) if needs else need_codes()
     params = {"active": True, "needs": codes, "age": query.age}
     more = False
@@ -280,12 +281,15 @@ def _candidates(session: Session, query: SearchQuery, needs: List[str], has_poin
     # (the needs' words, or a known synonym of what the person said), not only "claim".
     scores = fulltext.match(session, terms.need, limit, near, required=terms.known,
                             boosted=terms.own) if terms and terms.known else {}
+    # A service that names the specific thing the person said ("stop smoking") meets their
+    # need as much as one tagged with the coarse need ("drugs and alcohol").
+    specific = fulltext.holding(session, terms.specific) & set(scores) if scores else set()
     seen = {r.service_id for r in rows}
     missing = [sid for sid in scores if sid not in seen]
     for i in range(0, len(missing), 500):
         rows += session.execute(_OF_SERVICES, {"active": True, "age": query.age,
                                                "ids": missing[i:i + 500]}).all()
-    return rows, scores, more or len(scores) >= limit
+    return rows, scores, specific, more or len(scores) >= limit
 
 
 def search(session: Session, query: SearchQuery, now: Optional[datetime] = None,
@@ -295,7 +299,7 @@ def search(session: Session, query: SearchQuery, now: Optional[datetime] = None,
     needs = [n for n in query.needs if n]
     local_now = _local_now(now, tz)
     has_point = query.latitude is not None and query.longitude is not None
-    rows, text_scores, more = _candidates(session, query, needs, has_point)
+    rows, text_scores, specific, more = _candidates(session, query, needs, has_point)
     # The person's own words weigh most; the needs' words alone (a button) only a little.
     text_weight = TEXT_WEIGHT if query.text.strip() else NEED_TEXT_WEIGHT
     by_service: Dict[str, dict] = {}
@@ -334,6 +338,8 @@ def search(session: Session, query: SearchQuery, now: Optional[datetime] = None,
         if e["reach"] is None:  # every location of it is beyond the radius
             continue
         share, first = _need_credit(e["codes"], needs)
+        if sid in specific:
+            share, first = max(share, 1.0 / len(needs)), True
         text_rel = text_scores.get(sid, 0.0) / best_text if best_text > 0 else 0.0
         fit = NEED_WEIGHT * share + (PRIMARY_BONUS if first else 0.0) + text_weight * text_rel
         if not needs and not text_scores:

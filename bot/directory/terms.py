@@ -27,6 +27,12 @@ class Terms:
     need: Tuple[str, ...]
     known: Tuple[str, ...] = ()  # the needs' words and the known words among the person's
 
+    @property
+    def specific(self) -> Tuple[str, ...]:
+        """The directory's words for what the person named ("stop smoking" for "i smoke"):
+        the known words that are not the needs' own."""
+        return tuple(k for k in self.known if k not in self.need)
+
     def all(self) -> Tuple[str, ...]:
         """Every term, the person's first."""
         return tuple(dict.fromkeys(self.own + self.need))

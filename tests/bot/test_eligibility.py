@@ -16,6 +16,9 @@ from bot.directory.eligibility import (ANIMALS, OLDER_CARERS, PARENTS, PROFESSIO
     ("University of the Third Age: monthly talks", 50, None),
     ("Run by a retired joiner, all welcome", None, None),
     ("Parents of children aged 0-5: stay and play", None, None),  # the children's ages
+    ("We support children and young people with autism to thrive in school", None, 18),
+    ("Children and young people in school, and adults too", None, None),
+    ("Helping children and young people in school and at college", None, None),
 ])
 def test_ages_from_words(text, low, high):
     e = read("Service", text)

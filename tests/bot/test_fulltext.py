@@ -160,3 +160,19 @@ def test_a_search_however_far_puts_no_place_in_the_query(sessions):
             "Gambling support", "Betting help", where=fulltext.cells([(-33.9, 151.2)]))})
     with sessions() as s:
         assert "far" in fulltext.match(s, ["gambling"], 1, rings)
+
+
+def test_holding_finds_the_services_naming_the_words(docs):
+    with docs() as s:
+        assert fulltext.holding(s, ["plymouth"]) == {"c"} | {f"far{i}" for i in range(10)}
+        assert fulltext.holding(s, []) == set()
+
+
+def test_a_service_naming_what_was_said_counts_as_meeting_the_need():
+    """"i smoke and vape": the directory's words for it ("stop smoking") are specific; the
+    need's own words ("drugs", "alcohol") are not."""
+    from bot.directory.terms import query_terms
+
+    terms = query_terms("im 19 and smoke plus vape, want to quit", ["substance_use"])
+    assert "stop smoking" in terms.specific and "vaping" in terms.specific
+    assert "drugs" not in terms.specific and "drugs" in terms.known
