@@ -48,6 +48,13 @@ def _data() -> Tuple[Dict[str, Tuple[str, ...]], Dict[str, Tuple[str, ...]], fro
     return needs, synonyms, stop
 
 
+@lru_cache(maxsize=1)
+def _synonym_patterns() -> Tuple[Tuple["re.Pattern[str]", Tuple[str, ...]], ...]:
+    """Each synonym phrase as a whole-word pattern, compiled once."""
+    return tuple((re.compile(rf"(?<![a-z]){re.escape(phrase)}(?![a-z])"), formal)
+                 for phrase, formal in _data()[1].items())
+
+
 def need_words(code: str) -> Tuple[str, ...]:
     """The words directories use for need ``code``."""
     return _data()[0].get(code, (code.replace("_", " "),))
@@ -55,7 +62,7 @@ def need_words(code: str) -> Tuple[str, ...]:
 
 def query_terms(text: str, needs: Sequence[str] = (), place: Optional[str] = None) -> Terms:
     """The search terms of a message (see the module docstring)."""
-    _, synonyms, stop = _data()
+    stop = _data()[2]
     lowered = (text or "").lower().replace("’", "'")[:2000]
     words = _WORD.findall(lowered)
     place_words = set(_WORD.findall((place or "").lower()))
@@ -74,8 +81,8 @@ def query_terms(text: str, needs: Sequence[str] = (), place: Optional[str] = Non
             own.append(f"{w} {kept[k + 1][1]}")  # "young carers", "sexual health", "food bank"
     joined = " ".join(words)
     known: List[str] = []
-    for phrase, formal in synonyms.items():
-        if re.search(rf"(?<![a-z]){re.escape(phrase)}(?![a-z])", joined):
+    for pattern, formal in _synonym_patterns():
+        if pattern.search(joined):
             own.extend(formal)
             known.extend(formal)
     need: List[str] = []
