@@ -61,6 +61,11 @@ _LEAD = re.compile(r"^(?:i ?a?m|i'm|im|living|live|staying|stuck|based|currently
                    r"postcode|my postcode is|its|it's|it is|somewhere in|i live in|\s)+",
                    re.IGNORECASE)
 _PREP = ("in", "at", "near", "from", "around", "round", "outside", "by", "to")
+# Towns that are also a month or an everyday verb: a place only when said as where one lives.
+_DATE_OR_VERB = frozenset(("march", "deal"))
+_LIVE_IN = frozenset(("live in", "living in", "based in", "im in", "i'm in", "am in", "moved to",
+                      "stay in", "staying in"))
+_AGE_SHORTHAND = re.compile(r"[MFmf](?:1[2-9]|2[0-9]|30)")
 
 
 @lru_cache(maxsize=1)
@@ -221,6 +226,9 @@ class PlaceResolver:
                 outward = m.group(1)
                 # A postcode needs a digit after the letters and, without an inward part,
                 # at least letters+digit that look deliberate (avoid "a1" in "a1 steak sauce").
+                # "M25, Aberystwyth" alone is a male 25-year-old, not Manchester M25.
+                if not m.group(2) and _AGE_SHORTHAND.fullmatch(outward):
+                    continue
                 if m.group(2) or re.fullmatch(r"[A-Za-z]{1,2}[0-9]{1,2}[A-Za-z]?", outward) and \
                         outward[:1].isupper():
                     place = self._postcode(outward, m.group(2))
@@ -240,6 +248,10 @@ class PlaceResolver:
                                         or re.fullmatch(r"\d{2}[mf]?", words[i - 1]) is not None)
                 if size == 1 and gram in _SELF_WORDS:
                     continue
+                if gram in _DATE_OR_VERB and not standalone and not (
+                        i > 0 and words[i - 1] in ("from", "near", "nr", "around")
+                        or " ".join(words[max(0, i - 2):i]) in _LIVE_IN):
+                    continue  # "since my grandad died in march", "drinking to deal with it"
                 common = size == 1 and _is_common_word(gram)
                 if gram in _AMBIGUOUS or common or gram in _small_names():
                     if not (after_prep or (standalone and len(words) == size)):

@@ -118,3 +118,17 @@ def test_villages_after_a_preposition_and_everyday_words_are_not_villages(resolv
     assert epworth.name == "Epworth" and epworth.country == "GB"  # not Epworth, Zimbabwe
     assert resolver.resolve("crowle").name == "Crowle"
     assert resolver.find_in_text("i live in hope that things get better") is None
+
+
+@pytest.mark.parametrize("text,name", [
+    ("since my grandad died in march ive just felt numb. 19, york", "York"),
+    ("drinking to deal with stuff. m21, inverness", "Inverness"),
+    ("M25, Aberystwyth. Recently came out", "Aberystwyth"),
+    ("i live in march, cambridgeshire and need food", "March"),
+    ("I live in M25 3AB", "M25 3AB"),
+])
+def test_months_verbs_and_age_shorthand_are_not_places(resolver, text, name):
+    """A town that is also a month or a verb is a place only where one lives; "M25" alone is
+    a 25-year-old man, with an inward code a Manchester postcode."""
+    place = resolver.find_in_text(text)
+    assert place is not None and place.name.startswith(name)
