@@ -29,6 +29,9 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.needs import INTENT_PREFIX, keyword_needs, need_for_intent, parent_of
 
 UNSURE = ("out_of_scope", "nlu_fallback", "inform", "greet")
+# A need the model takes for another that shares its words: named in so many words, it wins
+# as a sub-need does ("i skip meals to stay thin" read as food is an eating problem).
+CONFUSED = {"food": "eating"}
 # Needs whose words are specific enough to stand on their own ("work", "my mum" are not).
 SPECIFIC = ("housing", "food", "money", "substance_use", "legal", "lgbtq", "sexual_health",
             "eating", "gambling", "carers", "care_leavers", "immigration", "domestic_abuse",
@@ -69,9 +72,10 @@ class NeedGuard(GraphComponent):
     def _named_sub_need(text: str, need: str) -> str:
         """The one sub-need of ``need`` the message names in so many words ("chlamydia test"
         read as health is sexual health; "immigration solicitor" read as legal is
-        immigration), else "": the search for a sub-need includes its parent's services, so
+        immigration; "skip meals to stay thin" read as food is an eating problem), else "": the search for a sub-need includes its parent's services, so
         naming it only narrows what is meant."""
-        subs = [n for n in keyword_needs(text) if parent_of(n) == need]
+        subs = [n for n in keyword_needs(text)
+                if parent_of(n) == need or CONFUSED.get(need) == n]
         return subs[0] if len(subs) == 1 else ""
 
     def _guard(self, message: Message) -> None:

@@ -24,6 +24,16 @@ def test_a_named_sub_need_narrows_its_broader_need():
     assert m.get(INTENT)["name"] == "need_immigration"
 
 
+def test_an_eating_problem_read_as_food_is_an_eating_problem():
+    m = guard("i skip meals to stay thin and feel guilty when i eat, 18, leeds",
+              [{"name": "need_food", "confidence": 0.6},
+               {"name": "need_eating", "confidence": 0.3}])
+    assert m.get(INTENT)["name"] == "need_eating"
+    m = guard("skint, no food till friday, any food banks", [{"name": "need_food",
+                                                             "confidence": 0.9}])
+    assert m.get(INTENT)["name"] == "need_food"
+
+
 def test_a_sub_need_of_another_need_or_two_of_them_change_nothing():
     # "visa" is a sub-need of legal, not of health: the model's reading stands.
     m = guard("need a doctor for my visa medical", [{"name": "need_health", "confidence": 0.9}])
