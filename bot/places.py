@@ -128,7 +128,24 @@ def _uk_place(row: dict, population: int, small: bool = False) -> dict:
     """A gazetteer entry for a UK place from one of the bundled CSVs."""
     return {"name": row["name"], "latitude": float(row["latitude"]),
             "longitude": float(row["longitude"]), "countrycode": "GB",
-            "population": population, "alternatenames": [], "small": small}
+            "population": population, "alternatenames": [], "small": small,
+            "kind": (row.get("kind") or "").strip()}
+
+
+SERVED_MAX_POPULATION = 250_000  # a service "serving" a bigger place serves a whole city
+_WIDE_KINDS = frozenset(("county", "council", "unitary", "district", "region"))
+
+
+def served_place_centre(name: Optional[str]) -> Optional[Tuple[float, float]]:
+    """The centre of a town, village or small area a service says it serves ("serving the
+    Isle of Axholme"), or None for a county, council area, big city or unknown name (those
+    are served as a whole: their centre says nothing of who can use it)."""
+    cities = _gazetteer().get(normalise(name or ""), [])
+    if any(c.get("kind", "") in _WIDE_KINDS or (c.get("population") or 0) > SERVED_MAX_POPULATION
+           for c in cities) or len({c["countrycode"] for c in cities}) != 1:
+        return None
+    best = max(cities, key=lambda c: c.get("population") or 0)
+    return float(best["latitude"]), float(best["longitude"])
 
 
 SMALL_TOWN_COUNTRIES = ("GB", "US")

@@ -174,6 +174,20 @@ def _read(joined: str) -> Eligibility:
     return Eligibility(lo, hi, tuple(audiences), tuple(dict.fromkeys(p.strip() for p in phrases)))
 
 
+_SERVED = re.compile(r"\b(?i:serving|serves|covering|covers|(?:for|open to) (?:people|residents|"
+                     r"families|anyone) (?:living |who live )?in|(?:who|that) (?:lives?|are "
+                     r"living|is living) in|residents of|living in)\s+(?:the\s+)?"
+                     r"((?:[A-Z][\w'’-]+)(?:\s+(?:of|upon|on|in|le|under|the|-)?\s*[A-Z][\w'’-]+)"
+                     r"{0,3})")
+
+
+def served_place(description: Optional[str]) -> Optional[str]:
+    """The place a service says it serves, capitalised as a name ("Foodbank serving the Isle
+    of Axholme": "Isle of Axholme"), or None."""
+    m = _SERVED.search(re.sub(r"<[^>]+>", " ", description or ""))
+    return m.group(1).strip() if m else None
+
+
 def reach(description: Optional[str], has_coordinates: bool, virtual_only: bool,
           has_address: bool = False) -> str:
     """How far a service reaches: ``local`` (a place with coordinates), ``national`` (says it

@@ -23,7 +23,7 @@ from bot import hours
 from bot.directory import eligibility, fulltext
 from bot.directory.bulk import dbapi_insert
 from bot.needs import need_codes, with_parents
-from bot.places import town_centre
+from bot.places import served_place_centre, town_centre
 from bot.models import (Attribute, Location, Organization, SearchIndexRow, Service, ServiceAtLocation,
                         TaxonomyTerm)
 
@@ -97,8 +97,10 @@ def build_rows(service: dict, codes: Iterable[str], schedules: Iterable[dict],
             points.append((loc["id"], lat, lon, False, "local" if exact else "town"))
         elif (loc.get("location_type") or "").lower() == "virtual":
             points.append((loc["id"], None, None, True, None))
-    if not points:  # no usable location: reachable from anywhere
-        points.append((None, None, None, True, None))
+    if not points:  # no usable location: where its words say it serves, else anywhere
+        centre = served_place_centre(eligibility.served_place(get("description")))
+        points.append((None, *centre, False, "town") if centre else
+                      (None, None, None, True, None))
     elig = _eligibility(get("name"), get("description"), get("eligibility_description"))
     virtual = [(x.get("location_type") or "").lower() == "virtual" for x in locations]
     unlocated = eligibility.reach(get("description"), False, bool(locations) and all(virtual),

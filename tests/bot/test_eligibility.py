@@ -46,3 +46,17 @@ def test_reach():
     assert reach("Drop in at our hub", True, False) == "local"
     assert reach("Phone support", False, True) == "remote"
     assert reach("Council service", False, False) == "area"
+
+
+@pytest.mark.parametrize("text,place", [
+    ("Foodbank serving the Isle of Axholme. Food top-ups are delivered", "Isle of Axholme"),
+    ("Open to people living in Barton-upon-Humber and nearby", "Barton-upon-Humber"),
+    ("Food for anyone in crisis who lives in Kirton in Lindsey. Call us", "Kirton in Lindsey"),
+    ("Serving the community since 1990", None),
+    ("Support for people living in poverty", None),
+    ("A drop-in for anyone", None),
+])
+def test_the_place_a_service_says_it_serves(text, place):
+    from bot.directory.eligibility import served_place
+
+    assert served_place(text) == place

@@ -132,3 +132,15 @@ def test_months_verbs_and_age_shorthand_are_not_places(resolver, text, name):
     a 25-year-old man, with an inward code a Manchester postcode."""
     place = resolver.find_in_text(text)
     assert place is not None and place.name.startswith(name)
+
+
+def test_a_served_place_is_a_town_or_small_area_never_a_county_or_a_big_city():
+    from bot.places import served_place_centre
+
+    lat, lon = served_place_centre("Isle of Axholme")
+    assert 53.4 < lat < 53.6 and -0.9 < lon < -0.7
+    assert served_place_centre("Scunthorpe") is not None
+    # A county, a council area or a city of millions says nothing of who can use it; nor
+    # does a name whose big namesake was set aside (London, Ohio is not meant).
+    for name in ("North Lincolnshire", "Kent", "London", "Birmingham", "Nowhereville", None):
+        assert served_place_centre(name) is None
