@@ -193,16 +193,22 @@ def _fts5_query(terms: Sequence[str]) -> str:
 _STATS: Dict[str, Tuple[Optional[float], Dict[str, int]]] = {}
 
 
-def _count(session: Session, term: Optional[str]) -> int:
-    if _dialect(session) == "sqlite":
-        if term is None:
-            return session.execute(text("SELECT count(*) FROM service")).scalar_one()
-        return session.execute(text("SELECT count(*) FROM service_fts WHERE service_fts "
-                                    "MATCH :q"), {"q": _fts5_query([term])}).scalar_one()
+def _count(session: Session, term: Optional[str], upto: int = 0) -> int:
+    """How many services hold ``term`` (None: all services), counted no further than ``upto``
+    (0: all): past that a term is common, and counting a common phrase's every document
+    costs the most (PostgreSQL rechecks each one's positions)."""
     if term is None:
-        return session.execute(text("SELECT count(*) FROM service_text")).scalar_one()
-    return session.execute(text("SELECT count(*) FROM service_text WHERE doc @@ "
-                                "phraseto_tsquery('english', :t)"), {"t": term}).scalar_one()
+        table = "service" if _dialect(session) == "sqlite" else "service_text"
+        return session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+    if _dialect(session) == "sqlite":
+        inner, params = ("SELECT 1 FROM service_fts WHERE service_fts MATCH :q",
+                         {"q": _fts5_query([term])})
+    else:
+        inner, params = ("SELECT 1 FROM service_text WHERE doc @@ "
+                         "phraseto_tsquery('english', :q)", {"q": term})
+    if upto:
+        inner += f" LIMIT {int(upto)}"
+    return session.execute(text(f"SELECT count(*) FROM ({inner}) AS hits"), params).scalar_one()
 
 
 def _counts(session: Session, terms: Iterable[str]) -> Dict[str, int]:
@@ -214,9 +220,11 @@ def _counts(session: Session, terms: Iterable[str]) -> Dict[str, int]:
     if stamp is None or now - stamp > STATS_TTL_S:
         counts = {"": _count(session, None)}
         _STATS[key] = (now, counts)
+    # Exact up to the most any decision here reads (selective's word limit), no further.
+    upto = PHRASE_WORD_SPREAD * max(COMMON_FLOOR, COMMON_SHARE * counts[""]) + 1
     for term in terms:
         if term not in counts:
-            counts[term] = _count(session, term)
+            counts[term] = _count(session, term, int(upto))
     return counts
 
 

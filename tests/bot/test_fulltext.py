@@ -176,3 +176,9 @@ def test_a_service_naming_what_was_said_counts_as_meeting_the_need():
     terms = query_terms("im 19 and smoke plus vape, want to quit", ["substance_use"])
     assert "stop smoking" in terms.specific and "vaping" in terms.specific
     assert "drugs" not in terms.specific and "drugs" in terms.known
+
+
+def test_a_common_term_is_counted_only_as_far_as_any_decision_reads(docs):
+    with docs() as s:
+        assert fulltext._count(s, "gambling") == 14
+        assert fulltext._count(s, "gambling", 5) == 5
