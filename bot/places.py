@@ -142,7 +142,14 @@ def served_place_centre(name: Optional[str]) -> Optional[Tuple[float, float]]:
     are served as a whole: their centre says nothing of who can use it)."""
     cities = _gazetteer().get(normalise(name or ""), [])
     if any(c.get("kind", "") in _WIDE_KINDS or (c.get("population") or 0) > SERVED_MAX_POPULATION
-           for c in cities) or len({c["countrycode"] for c in cities}) != 1:
+           for c in cities):
+        return None
+    return _centre(cities)
+
+
+def _centre(cities: List[dict]) -> Optional[Tuple[float, float]]:
+    """The point of the biggest of ``cities`` when they are all in one country, else None."""
+    if len({c["countrycode"] for c in cities}) != 1:
         return None
     best = max(cities, key=lambda c: c.get("population") or 0)
     return float(best["latitude"]), float(best["longitude"])
@@ -361,7 +368,4 @@ def town_centre(city: Optional[str], state: Optional[str] = None,
         # admin1 codes are US/Canadian state letters; elsewhere they are numbers.
         same = [c for c in cities if str(c.get("admin1code") or "").upper() == state]
         cities = same if same or code not in ("", "US", "CA") else []
-    if len({c["countrycode"] for c in cities}) != 1:
-        return None
-    best = max(cities, key=lambda c: c.get("population") or 0)
-    return float(best["latitude"]), float(best["longitude"])
+    return _centre(cities)

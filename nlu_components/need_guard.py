@@ -72,8 +72,9 @@ class NeedGuard(GraphComponent):
     def _named_sub_need(text: str, need: str) -> str:
         """The one sub-need of ``need`` the message names in so many words ("chlamydia test"
         read as health is sexual health; "immigration solicitor" read as legal is
-        immigration; "skip meals to stay thin" read as food is an eating problem), else "": the search for a sub-need includes its parent's services, so
-        naming it only narrows what is meant."""
+        immigration; "skip meals to stay thin" read as food is an eating problem), else "":
+        the search for a sub-need includes its parent's services, so naming it only narrows
+        what is meant."""
         subs = [n for n in keyword_needs(text)
                 if parent_of(n) == need or CONFUSED.get(need) == n]
         return subs[0] if len(subs) == 1 else ""

@@ -265,11 +265,12 @@ def match(session: Session, terms: Iterable[str], limit: int = 200,
           required: Optional[Iterable[str]] = None,
           boosted: Iterable[str] = ()) -> Dict[str, float]:
     """Services whose text holds any of ``terms``, with a relevance score (higher is better):
-    the best ``limit``, and with ``near`` up to ``limit`` more of the ring's placed ones. ``boosted`` terms (the person's own words) count
-    ``BOOST`` times in the score. ``required``: a service must also hold one of these. ``near``
-    (:func:`cells_near`): the rings of cells to look in, nearest first; the next ring is
-    searched only when the first holds fewer than ``limit`` services (and none when at most
-    ``limit`` services in the directory hold a required term). Only :func:`selective` terms
+    the best ``limit``, and with ``near`` up to ``limit`` more of the ring's placed ones.
+    ``boosted`` terms (the person's own words) count ``BOOST`` times in the score.
+    ``required``: a service must also hold one of these. ``near`` (:func:`cells_near`): the
+    rings of cells to look in, nearest first; the next ring is searched only when the first
+    holds fewer than ``limit`` services (and none when at most ``limit`` services in the
+    directory hold a required term). Only :func:`selective` terms
     are searched."""
     boost = _rarest(session, selective(session, _clean_terms(boosted)))
     scored = _rarest(session, [t for t in selective(session, _clean_terms(terms))
@@ -321,10 +322,16 @@ def holding(session: Session, terms: Iterable[str]) -> set:
     if _dialect(session) == "sqlite":
         return set(session.execute(text("SELECT service_id FROM service_fts WHERE service_fts "
                                         "MATCH :q"), {"q": _fts5_query(words)}).scalars())
-    params = {f"t{i}": t for i, t in enumerate(words)}
-    query = " || ".join(f"phraseto_tsquery('english', :t{i})" for i in range(len(words)))
+    params: dict = {}
     return set(session.execute(text(f"SELECT service_id FROM service_text WHERE doc @@ "
-                                    f"({query})"), params).scalars())
+                                    f"({_pg_any(params, 't', words)})"), params).scalars())
+
+
+def _pg_any(params: dict, prefix: str, items: List[str]) -> str:
+    """A tsquery matching any of ``items`` as phrases, their values bound into ``params``."""
+    params.update({f"{prefix}{i}": t for i, t in enumerate(items)})
+    return " || ".join(f"phraseto_tsquery('english', :{prefix}{i})"
+                       for i in range(len(items))) or "''::tsquery"
 
 
 def _query(session: Session, scored: List[str], boost: List[str], must: List[str], limit: int,
@@ -345,18 +352,14 @@ def _query(session: Session, scored: List[str], boost: List[str], must: List[str
                "MATCH :q ORDER BY score DESC LIMIT :lim")
         params["q"] = query
     else:
-        def ors(prefix: str, items: List[str]) -> str:
-            params.update({f"{prefix}{i}": t for i, t in enumerate(items)})
-            return " || ".join(f"phraseto_tsquery('english', :{prefix}{i})"
-                               for i in range(len(items))) or "''::tsquery"
-
-        filt = f"({ors('m', must)})"
+        filt = f"({_pg_any(params, 'm', must)})"
         if where:
             filt += " && to_tsquery('simple', :cells)"
             params["cells"] = " | ".join(where)
+        rank, boosted = _pg_any(params, "t", scored), _pg_any(params, "b", boost)
         sql = (f"SELECT service_id, ts_rank_cd(doc, r) + {BOOST} * ts_rank_cd(doc, b) AS score, "
                f"NOT doc @@ to_tsquery('simple', '{ANYWHERE}') AS placed, '' AS cells "
-               f"FROM service_text, (SELECT {ors('t', scored)} AS r, {ors('b', boost)} AS b, "
+               f"FROM service_text, (SELECT {rank} AS r, {boosted} AS b, "
                f"{filt} AS f) AS query WHERE doc @@ f ORDER BY score DESC LIMIT :lim")
     return [(r.service_id, float(r.score), bool(r.placed), frozenset(r.cells.split()))
             for r in session.execute(text(sql), params)]
