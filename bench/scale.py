@@ -44,6 +44,7 @@ from sqlalchemy import text  # noqa: E402
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
 from bot.db import make_engine  # noqa: E402
+from bot.directory import fulltext  # noqa: E402
 from bot.directory.index import after_import  # noqa: E402
 from bot.directory.loader import load_services, read_services_file, sample_directory_path  # noqa: E402
 from bot.directory.search import SearchQuery, search  # noqa: E402
@@ -171,8 +172,10 @@ def main() -> None:
                 batch = []
         if batch:
             import_s, loaded = _timed_load(Session, batch, prof, import_s, loaded)
-        if loaded:  # the importer's own finishing step (statistics; PostgreSQL: VACUUM)
+        if loaded:  # the importer's own finishing steps (word counts; statistics, VACUUM)
             t0 = time.perf_counter()
+            with Session() as s, s.begin():
+                fulltext.count_words(s)
             after_import(engine)
             import_s += time.perf_counter() - t0
         if prof is not None:

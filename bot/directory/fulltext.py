@@ -170,6 +170,15 @@ def clear(session: Session) -> None:
     session.execute(text(f"DELETE FROM {table}"))
 
 
+def count_words(session: Session) -> None:
+    """PostgreSQL: recount how many services hold each word (``service_lexeme``, which
+    searches read instead of counting). Called in the transaction that changed the documents,
+    so the counts change with them; readers are not blocked (``CONCURRENTLY``). SQLite counts
+    from its FTS5 index as it searches: nothing to do."""
+    if _dialect(session) == "postgresql":
+        session.execute(text("REFRESH MATERIALIZED VIEW CONCURRENTLY service_lexeme"))
+
+
 def remove(session: Session, service_ids: Sequence[str]) -> None:
     """Remove the documents of ``service_ids``."""
     _delete(session, list(service_ids))
@@ -190,7 +199,7 @@ def _fts5_query(terms: Sequence[str]) -> str:
     return " OR ".join('"' + t.replace('"', "") + '"' for t in terms)
 
 
-_STATS: Dict[str, Tuple[Optional[float], Dict[str, int]]] = {}
+_STATS: Dict[str, Tuple[Optional[float], Dict[str, int], bool]] = {}
 
 
 def _count(session: Session, term: Optional[str], upto: int = 0) -> int:
@@ -211,20 +220,44 @@ def _count(session: Session, term: Optional[str], upto: int = 0) -> int:
     return session.execute(text(f"SELECT count(*) FROM ({inner}) AS hits"), params).scalar_one()
 
 
+def _lexeme_counts(session: Session, terms: List[str]) -> Dict[str, int]:
+    """PostgreSQL: for each term, the fewest services holding any one of its words, read from
+    ``service_lexeme`` (migration 0014, refreshed by every import) in one query. Exact for a
+    one-word term, an upper bound for a phrase; a term of stop words only holds nothing (0)."""
+    rows = session.execute(text(
+        "SELECT t.term, min(coalesce(l.ndoc, 0)) FROM unnest(CAST(:terms AS text[])) AS t(term) "
+        "CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector('english', t.term))) AS w(lex) "
+        "LEFT JOIN service_lexeme l ON l.lexeme = w.lex GROUP BY t.term"), {"terms": terms})
+    found = {term: int(n) for term, n in rows}
+    return {t: found.get(t, 0) for t in terms}
+
+
 def _counts(session: Session, terms: Iterable[str]) -> Dict[str, int]:
     """How many services hold each term (``""``: all services), cached per process for
-    ``STATS_TTL_S``."""
+    ``STATS_TTL_S``; exact up to the most any decision here reads (selective's word limit),
+    no further."""
     key = str(session.get_bind().url)
     now = time.monotonic()
-    stamp, counts = _STATS.get(key, (None, {}))
+    stamp, counts, read = _STATS.get(key, (None, {}, False))
     if stamp is None or now - stamp > STATS_TTL_S:
         counts = {"": _count(session, None)}
-        _STATS[key] = (now, counts)
-    # Exact up to the most any decision here reads (selective's word limit), no further.
-    upto = PHRASE_WORD_SPREAD * max(COMMON_FLOOR, COMMON_SHARE * counts[""]) + 1
-    for term in terms:
-        if term not in counts:
-            counts[term] = _count(session, term, int(upto))
+        # The word counts are read only where an import has filled them (see after_import).
+        read = _dialect(session) == "postgresql" and counts[""] > 0 and session.execute(
+            text("SELECT EXISTS (SELECT 1 FROM service_lexeme)")).scalar_one()
+        _STATS[key] = (now, counts, read)
+    upto = int(PHRASE_WORD_SPREAD * max(COMMON_FLOOR, COMMON_SHARE * counts[""]) + 1)
+    new = [t for t in dict.fromkeys(terms) if t not in counts]
+    if new and read:
+        # A word's count is read, not counted; a phrase is counted only when its rarest word
+        # is rare enough for any decision to read the phrase's own count (past ``upto`` the
+        # bound decides the same as the count would).
+        bounds = _lexeme_counts(session, new)
+        for term in new:
+            if " " not in term or bounds[term] == 0 or bounds[term] >= upto:
+                counts[term] = min(bounds[term], upto)
+        new = [t for t in new if t not in counts]
+    for term in new:
+        counts[term] = _count(session, term, upto)
     return counts
 
 

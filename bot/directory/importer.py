@@ -17,7 +17,7 @@ from sqlalchemy import or_, func, select
 from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
-from bot.directory import index
+from bot.directory import fulltext, index
 from bot.directory.loader import (ImportFileError, ImportReport, hold_transaction, load_services,
                                   read_services_file)
 from bot.directory.tabular import TabularPackage, open_datapackage
@@ -178,6 +178,7 @@ def import_path(session_factory: sessionmaker, path: Union[str, Path], progress:
         skipped_ids = {rid for rid, _ in base.skipped}
         loaded = [sid for sid in seen if sid not in skipped_ids]
         _tally(session, loaded, report)
+        fulltext.count_words(session)
         engine = session.get_bind()
     index.after_import(engine)
     report.loaded = base.loaded

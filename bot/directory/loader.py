@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import needs as needs_mod
+from bot.directory import fulltext
 from bot.directory.bulk import BatchRows
 from bot.models import Service, Taxonomy, TaxonomyTerm
 
@@ -203,7 +204,9 @@ def load_file(session_factory, path: Path) -> ImportReport:
     """Load a file in one transaction; a broken file raises ImportFileError and changes nothing."""
     records = read_services_file(path)
     with session_factory() as session, session.begin():
-        return load_services(session, records)
+        report = load_services(session, records)
+        fulltext.count_words(session)
+        return report
 
 
 def sample_directory_path() -> Path:

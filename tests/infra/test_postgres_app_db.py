@@ -140,3 +140,28 @@ def test_an_import_leaves_the_search_tables_vacuumed_and_the_index_covering(migr
     engine.dispose()
     assert set(vacuumed) == {"search_index", "service_text"}
     assert "INCLUDE" in indexdef and "service_id" in indexdef
+
+
+def test_word_counts_are_read_not_counted_and_change_with_an_import(migrated):
+    """A search reads a word's document frequency from ``service_lexeme`` (migration 0014),
+    which every load refreshes in its own transaction: the figures are the live counts."""
+    from sqlalchemy import text
+
+    from bot.directory import fulltext
+    from bot.directory.loader import load_file, sample_directory_path
+
+    sessions = _sessions(migrated)
+    load_file(sessions, sample_directory_path())
+    fulltext._STATS.clear()
+    words = ["gambling", "food", "counselling", "zyzzogeton", "the"]
+    with sessions() as s:
+        read = fulltext._counts(s, words)
+        live = {w: fulltext._count(s, w) for w in words}
+        stored = s.execute(text("SELECT count(*) FROM service_lexeme")).scalar_one()
+    assert stored > 100
+    assert {w: read[w] for w in words} == live
+    assert read["gambling"] >= 1 and read["zyzzogeton"] == 0 and read["the"] == 0
+    # A phrase whose words are rare is counted exactly (its words only bound it).
+    with sessions() as s:
+        assert fulltext._counts(s, ["young carers"])["young carers"] == \
+            fulltext._count(s, "young carers")
