@@ -24,7 +24,7 @@ import logging
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, select, text
@@ -206,8 +206,18 @@ _NEAR = text(_SELECT + "AND latitude BETWEEN :lat0 AND :lat1 AND longitude BETWE
              ).bindparams(bindparam("needs", expanding=True))
 # One need at a time: the index (need_code, remote, youth) then gives the rows youth-first
 # without sorting the thousands of unplaced rows a big directory may hold.
-_REMOTE = text(_COLUMNS + "AND need_code = :need " + _AGE + "AND remote = :remote "
+_REMOTE_ONE = (_COLUMNS + "AND need_code = :need{i} " + _AGE + "AND remote = :remote "
                "ORDER BY youth DESC LIMIT :lim")
+_REMOTE: Dict[int, Any] = {}
+
+
+def _remote(count: int) -> Any:
+    """The statement reading the unplaced rows of ``count`` needs at once, each need's youth
+    services first (one statement: on PostgreSQL each costs its own planning)."""
+    if count not in _REMOTE:
+        _REMOTE[count] = text(" UNION ALL ".join(
+            f"SELECT * FROM ({_REMOTE_ONE.format(i=i)}) AS r{i}" for i in range(count)))
+    return _REMOTE[count]
 _ANY = text(_SELECT).bindparams(bindparam("needs", expanding=True))
 _OF_SERVICES = text(_COLUMNS + "AND service_id IN :ids " + _AGE
                     ).bindparams(bindparam("ids", expanding=True))
@@ -266,9 +276,9 @@ def _candidates(session: Session, query: SearchQuery, needs: List[str], has_poin
         rows, more, box_km = _located_rows(session, query, params)
         if len(rows) >= CANDIDATES:  # enough of the need's services within box_km: the
             reach_km = box_km  # words are looked for as far as those go
-        for code in codes:
-            rows += session.execute(_REMOTE, {**params, "need": code, "remote": True,
-                                              "lim": REMOTE_CANDIDATES}).all()
+        rows += session.execute(_remote(len(codes)), {
+            **params, **{f"need{i}": code for i, code in enumerate(codes)}, "remote": True,
+            "lim": REMOTE_CANDIDATES}).all()
     elif needs:
         rows = session.execute(_ANY, params).all()
     else:
