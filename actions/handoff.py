@@ -16,6 +16,7 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import button, on_sms
+from actions.search import guessed_search
 from bot import handoff
 from bot.duty import handoff_notice
 from bot.navigator import get_navigator
@@ -112,6 +113,10 @@ class ActionFallback(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         if _fallbacks_in_a_row(tracker) < 2:
+            if not tracker.get_slot("current_need"):
+                guessed = guessed_search(dispatcher, tracker)  # a long message about something
+                if guessed:
+                    return guessed
             _steer_back(dispatcher, tracker)
             return []
         notice = await open_handoff(tracker, "fallback")

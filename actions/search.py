@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -16,6 +16,7 @@ from actions.common import (RISK_INTENTS, SKIPPED, button, channel_of, detail_bu
 from actions.privacy import child_mode
 from bot import consent
 from bot.navigator import get_navigator
+from bot.directory.textneeds import likely_need
 from bot.needs import detect_needs, is_parent
 from bot.parsing import parse_age, pick_result
 from bot import render, reviews, searchlog
@@ -40,6 +41,26 @@ def _metadata_point(tracker: Tracker) -> Optional[Dict[str, Any]]:
     if not place:
         return None
     return {"location": place.name, "latitude": place.latitude, "longitude": place.longitude}
+
+
+def guessed_search(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
+    """A long message the model could not place (read as only a place and age, or not
+    understood) still said what it is about: search the need it most likely means, saying so,
+    rather than asking "What do you need help with?" (``bot.needs.likely_need``). No events
+    when nothing is likely."""
+    msg = tracker.latest_message or {}
+    text = msg.get("text") or ""
+    if text.startswith("/"):
+        return []
+    need = likely_need(text, msg.get("intent_ranking") or [])
+    if not need:
+        return []
+    dispatcher.utter_message(text=f"It sounds like you're looking for help with "
+                                  f"{need_phrase(need)}. If I've got that wrong, just tell me "
+                                  f"what you need.")
+    return [SlotSet("needs", [need]), SlotSet("current_need", need),
+            SlotSet("result_offset", 0.0), SlotSet("result_ids", []),
+            SlotSet("need_text", text[:500]), FollowupAction("search_form")]
 
 
 class ActionSetNeeds(Action):
@@ -398,6 +419,9 @@ class ActionUpdateSearch(Action):
                                           "postcode, or what you need help with.", buttons=MENU)
             return []
         if not tracker.get_slot("current_need"):
+            guessed = guessed_search(dispatcher, tracker)
+            if guessed:
+                return events + guessed
             dispatcher.utter_message(text="Thanks, got it. What do you need help with?",
                                      buttons=MENU)
             return events

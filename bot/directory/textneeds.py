@@ -301,3 +301,30 @@ def classify_text(name: Optional[str], description: Optional[str]) -> List[str]:
                                       if s >= lex.secondary_threshold and s >= lex.relative * top]
             kept += chosen[:lex.max_needs]
     return kept
+
+
+GUESS_FLOOR = 0.2  # the least confidence in a need that a long unclear message is taken as
+GUESS_MIN_WORDS = 6  # a message this long that the model could not place still said something
+
+
+def likely_need(text: str, intent_ranking: Sequence[Mapping[str, object]] = (),
+                floor: float = GUESS_FLOOR, min_words: int = GUESS_MIN_WORDS) -> Optional[str]:
+    """The need a long message most likely asks about when the model was not sure enough of
+    any to search ("Got diagnosed with type 1 diabetes last month and I'm struggling to manage
+    it, 22, sheffield": health), else None. In order: a need it names in so many words
+    (``bot.needs.keyword_needs``), the need the directory's own lexicon reads in it (as for a
+    service's description), the model's best need at ``floor`` or more. Short messages ("hi",
+    "are you a bot") are never guessed."""
+    if len(re.findall(r"[A-Za-z]+", text or "")) < min_words:
+        return None
+    named = [c for c in needs_mod.keyword_needs(text) if c != "crisis"]
+    if named:
+        return needs_mod.order_by_urgency(named)[0]
+    read = [c for c in classify_text(None, text) if c != "crisis"]
+    if read:
+        return read[0]
+    for entry in intent_ranking or ():
+        code = needs_mod.need_for_intent(str(entry.get("name", "")))
+        if code and code != "crisis" and float(entry.get("confidence") or 0) >= floor:
+            return code
+    return None

@@ -82,6 +82,19 @@ def test_crisis_opens_an_urgent_handoff_first_in_the_queue(navigator, always_on_
         == "urgent-1"
 
 
+def test_a_long_message_not_understood_searches_its_likely_need(navigator):
+    """A first message the model could not place at all, that names a need in so many words
+    ("need a food bank"), is searched instead of "Sorry, I didn't get that"."""
+    text = "honestly i dont know who else to ask, is there a food bank anywhere round here"
+    events, msgs = run(ActionFallback(), tracker(text, "nlu_fallback"))
+    assert {"event": "slot", "timestamp": None, "name": "current_need", "value": "food"} in events
+    assert any(e.get("event") == "followup" and e["name"] == "search_form" for e in events)
+    assert "didn't get that" not in msgs[0]["text"]
+    # Short and unclear: steered back as before.
+    _, msgs = run(ActionFallback(), tracker("blah blah", "nlu_fallback"))
+    assert "didn't get that" in msgs[0]["text"]
+
+
 def test_sms_fallback_is_compact(navigator):
     trk = tracker("??", "nlu_fallback", sender="sms-1", channel="sms")
     trk.events = _fallback_events(1, "sms")

@@ -135,6 +135,29 @@ def test_update_search_with_new_place(navigator):
     assert "near Sheffield" in msgs[0]["text"]
 
 
+def test_a_long_message_read_only_as_a_place_searches_its_likely_need(navigator):
+    """"Diagnosed with diabetes ... 22, sheffield" read as only a place and age: the bot
+    searches health, saying so, instead of asking what the person needs."""
+    text = "Got diagnosed with type 1 diabetes last month and struggling to manage it, 22, sheffield"
+    events, msgs = run(ActionUpdateSearch(), tracker(text, "inform", ranking=[
+        {"name": "inform", "confidence": 0.38}, {"name": "need_money", "confidence": 0.08}]))
+    slots = slots_of(events)
+    assert slots["current_need"] == "health" and slots["needs"] == ["health"]
+    assert slots["location"] == "Sheffield" and slots["age"] == 22
+    assert any(e.get("event") == "followup" and e["name"] == "search_form" for e in events)
+    assert "help with health" in msgs[0]["text"] and "What do you need" not in msgs[0]["text"]
+
+
+def test_a_short_or_unplaceable_message_is_still_asked_what_it_needs(navigator):
+    for text, ranking in (("im in leeds", []),
+                          ("how do i reset my phone it keeps crashing on me all day",
+                           [{"name": "need_gambling", "confidence": 0.19}])):
+        events, msgs = run(ActionUpdateSearch(), tracker(text, "inform", ranking=ranking))
+        assert "current_need" not in slots_of(events)
+        assert msgs[-1]["text"].endswith("What do you need help with?") or \
+            "didn't catch" in msgs[-1]["text"]
+
+
 def test_no_results_is_honest(navigator):
     trk = tracker("x", "inform", slots={"age": 99, "needs": ["lgbtq"], "current_need": "lgbtq",
                                         "location": "skipped"})

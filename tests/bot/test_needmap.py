@@ -301,3 +301,23 @@ def test_the_providers_own_training_is_not_what_the_service_is_for():
     # volunteers "trained as buddies" still describe what the service does
     assert "loneliness" in classify_text("Befriending", "Our volunteers are trained as buddies "
                                          "to help you make new friends and feel less isolated.")
+
+
+def test_likely_need_of_a_long_message_the_model_could_not_place():
+    """Named in so many words, then the directory's own lexicon, then the model's best need
+    if it is at least GUESS_FLOOR; never for a short message or an unrelated one."""
+    from bot.directory.textneeds import GUESS_FLOOR, likely_need
+
+    assert likely_need("honestly i dont know who else to ask, any food bank round here") == "food"
+    assert likely_need("Got diagnosed with type 1 diabetes last month and I'm struggling "
+                       "to manage it, 22, sheffield") == "health"
+    unsure = [{"name": "inform", "confidence": 0.5},
+              {"name": "need_education", "confidence": GUESS_FLOOR + 0.05}]
+    assert likely_need("thinking about doing an HNC next year but no clue how it works",
+                       unsure) == "education"
+    barely = [{"name": "need_gambling", "confidence": GUESS_FLOOR - 0.01}]
+    assert likely_need("how do i reset my phone it keeps crashing on me all day", barely) is None
+    assert likely_need("food bank?") is None  # short: asked, not guessed
+    # Never a crisis guess: crisis has its own tier.
+    assert likely_need("this is a long message about nothing much at all really",
+                       [{"name": "need_crisis", "confidence": 0.9}]) is None
