@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 from actions.common import (RISK_INTENTS, SKIPPED, button, channel_of, detail_buttons, latest_intent,
                             latest_text, on_sms, place_label, place_slots, slot_age,
                             slot_point)
-from actions.privacy import child_mode
+from actions.privacy import ask_if_child, unconfirmed_child_age
 from bot import consent
 from bot.navigator import get_navigator
 from bot.directory.textneeds import likely_need
@@ -144,8 +144,11 @@ class ValidateSearchForm(FormValidationAction):
         if text.startswith("/"):
             return {}
         age = parse_age(text, whole_message_is_answer=asked)
+        if age is not None and age < consent.CHILD_AGE and not asked \
+                and consent.stated_age(text) is None:
+            return {}  # someone else's age ("me and my sister aged 11"), never the writer's
         if age is not None and age < consent.CHILD_AGE:
-            await child_mode(dispatcher, tracker, channel_of(tracker))
+            await ask_if_child(dispatcher, tracker, channel_of(tracker), age)
             return {"age": age}  # the search action then stays silent (see show_results)
         if age is not None:
             return {"age": age}
@@ -235,7 +238,10 @@ def show_results(dispatcher: CollectingDispatcher, tracker: Tracker,
     lat, lon = slot_point(tracker)
     age = slot_age(tracker)
     if age is not None and age < consent.CHILD_AGE:
-        return []  # under 13: signposted already, no directory list
+        if unconfirmed_child_age(tracker):  # not confirmed, and they went on: ask again
+            dispatcher.utter_message(text=ActionAskAge.question, buttons=[button("Skip", "/skip")])
+            return [SlotSet("age", None)]
+        return []  # under 13 (or being asked): no directory list
     place = place_label(tracker)
     words = _words(tracker)
     page = _without(nav.search([primary], lat, lon, age, **words), exclude)

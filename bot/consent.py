@@ -27,7 +27,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
 
 from bot.contacts import contact_row
-from bot.forget import is_pending
+from bot.forget import as_utc, is_pending
 from bot.models import ChannelContact
 from bot.parsing import parse_age
 from bot.safeguarding import check
@@ -94,8 +94,15 @@ def request(text: str) -> Optional[str]:
     return None
 
 
-_FIRST_PERSON_AGE = re.compile(r"\b(?:i'?m|im|i am|my age is|aged?)\s+(?:only\s+|just\s+)?\d",
-                               re.IGNORECASE)
+# "I'm 12", "my age is 11", and "aged 10" / "age 12" only where it starts a sentence or follows
+# the writer ("me and my sister aged 11" is the sister's age).
+_FIRST_PERSON_AGE = re.compile(
+    r"\b(?:i'?m|im|i am|my age is)\s+(?:aged?\s+)?(?:only\s+|just\s+)?\d"
+    r"|(?:^|[.!?;:(]\s*|\b(?:hi|hello|hey|me)\s*,?\s*)aged?\s+(?:only\s+|just\s+)?\d",
+    re.IGNORECASE)
+_CHILD_YES = re.compile(r"^(?:yes|y|yeah|yep|yup|ya|yea|correct|true|right|that'?s right|"
+                        r"i am|yes i am|it is|yes it is)\b")
+CHILD_CHECK_WINDOW_S = 1800  # an unanswered "are you under 13?" lapses after this
 
 
 def stated_age(text: str) -> Optional[int]:
@@ -104,6 +111,11 @@ def stated_age(text: str) -> Optional[int]:
     would delete an adult's conversation."""
     m = _FIRST_PERSON_AGE.search(text or "")
     return parse_age(re.sub(r"\b(only|just)\s+", "", text[m.start():], count=1)) if m else None
+
+
+def confirms_child(text: str) -> bool:
+    """A yes to "are you under 13?" ("yes", "yeah i am", "that's right")."""
+    return bool(_CHILD_YES.match(_norm(text)))
 
 
 def is_yes(text: str) -> bool:
@@ -153,6 +165,14 @@ def privacy_text(channel: str, retention_days: int = 365) -> str:
             f"{word(channel, FORGET)} deletes it all, any time.")
 
 
+def child_check_text(age: int, region: str) -> str:
+    """Before anything is deleted: is the age they gave really theirs?"""
+    rh = region_help(region)
+    return (f"Just to check: are you {age}? This service is for people aged {CHILD_AGE} and "
+            f"over. Reply YES if you're under {CHILD_AGE}, or tell me your age if I've got it "
+            f"wrong. If you're in danger now, call {rh.emergency}.")
+
+
 def forget_ask(channel: str) -> str:
     """The confirmation question before deleting everything."""
     again = word(channel, FORGET)
@@ -186,6 +206,7 @@ class ContactState:
     noticed: bool = False
     child: bool = False
     forget_pending: bool = False
+    child_check: bool = False  # said an age under 13; "is that right?" awaits its answer
     safety_check: Optional[check.Pending] = None  # "are you safe right now?" awaits its answer
 
 
@@ -198,12 +219,14 @@ def state(sessions: sessionmaker, sender_id: str, now: Optional[datetime] = None
     with sessions() as s:
         row = s.execute(select(ChannelContact.notice_at, ChannelContact.child_at,
                                ChannelContact.forget_requested_at, ChannelContact.safety_check_at,
-                               ChannelContact.safety_check_kinds)
+                               ChannelContact.safety_check_kinds, ChannelContact.child_check_at)
                         .where(ChannelContact.sender_id == sender_id)).first()
     if row is None:
         return ContactState()
+    asked_child = row[5] is not None and (
+        as_utc(now or _now()) - as_utc(row[5])).total_seconds() <= CHILD_CHECK_WINDOW_S
     return ContactState(row[0] is not None, row[1] is not None, is_pending(row[2], now),
-                        check.pending(row[3], row[4], now))
+                        asked_child, check.pending(row[3], row[4], now))
 
 
 def record_notice(sessions: sessionmaker, sender_id: str, channel: str) -> bool:
@@ -223,6 +246,15 @@ def set_child(sessions: sessionmaker, sender_id: str, channel: str, child: bool)
     with sessions() as s, s.begin():
         row = contact_row(s, sender_id, channel)
         row.child_at = _now() if child else None
+        row.child_check_at = None
+
+
+def ask_child_check(sessions: sessionmaker, sender_id: str, channel: str,
+                    asked: bool = True) -> None:
+    """Note (or, ``asked=False``, drop) the pending "are you under 13?"."""
+    with sessions() as s, s.begin():
+        row = contact_row(s, sender_id, channel)
+        row.child_check_at = _now() if asked else None
 
 
 def cancel_forget(sessions: sessionmaker, sender_id: str) -> None:

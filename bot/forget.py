@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -146,6 +145,39 @@ def forget_app_data(sessions: sessionmaker, sender_id: str) -> ForgetReport:
                         review_rows=review_rows)
 
 
+UNDER_13 = "under 13"  # the tag (and risk kind "under_13") a worker sees on a kept handoff
+
+
+def forget_child(sessions: sessionmaker, sender_id: str) -> bool:
+    """Someone confirmed they are under 13: forget what was stored (True), unless a youth
+    worker still has to act on it. An open or active handoff, or an open safeguarding alert,
+    is never deleted or unlinked (a child who disclosed abuse must not vanish from the
+    queue): it is flagged "under 13" for the worker instead, and nothing is forgotten
+    (False); the worker closes it, and retention or a "delete my data" removes it later."""
+    with sessions() as s, s.begin():
+        live = s.execute(select(Handoff).where(Handoff.open_sender == sender_id)).scalar()
+        alerts = list(s.execute(select(SafeguardingAlert).where(
+            SafeguardingAlert.sender_key == sender_id,
+            SafeguardingAlert.status == "open")).scalars())
+        if live is None and not alerts:
+            keep = False
+        else:
+            keep = True
+            if live is not None:
+                live.risk = ",".join(dict.fromkeys(
+                    [k for k in (live.risk or "").split(",") if k] + ["under_13"]))[:255]
+                if s.get(HandoffTag, (live.id, UNDER_13)) is None:
+                    s.add(HandoffTag(handoff_id=live.id, tag=UNDER_13))
+            for alert in alerts:
+                if "under_13" not in alert.categories.split(","):
+                    alert.categories = f"{alert.categories},under_13"[:255]
+    if keep:
+        logger.info("under 13 with an open handoff or alert: kept and flagged for a worker")
+        return False
+    forget_app_data(sessions, sender_id)
+    return True
+
+
 def forget(sessions: sessionmaker, tracker: Union[str, Engine, None],
            sender_id: str) -> ForgetReport:
     """Forget ``sender_id`` in the app database and (when ``tracker``, a URL or an engine, is
@@ -187,37 +219,3 @@ def confirm_or_ask(sessions: sessionmaker, sender_id: str, channel: str,
             s.add(row)
         row.forget_requested_at = now
     return False
-
-
-
-# -- forgetting from inside a Rasa turn ("delete my data" on any channel) ---------------------
-def marker_count(tracker_url: str, sender_id: str, action: str) -> int:
-    """How many times ``action`` is stored in the sender's tracker (0 if there is no store)."""
-    from bot.transcript import EVENTS
-
-    engine = tracker_engine(tracker_url)
-    if engine is None:
-        return 0
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(select(EVENTS.c.data).where(
-                EVENTS.c.sender_id == sender_id, EVENTS.c.type_name == "action")).scalars()
-            return sum(1 for raw in rows if f'"name": "{action}"' in (raw or ""))
-    finally:
-        engine.dispose()
-
-
-def forget_tracker_when_stored(tracker_url: str, sender_id: str, action: str, before: int,
-                               timeout_s: float = 60.0, poll_s: float = 0.1) -> int:
-    """Delete the sender's tracker once Rasa has stored the turn that ran ``action``.
-
-    Rasa saves a turn's events after its actions ran, and its SQL store appends whatever it
-    does not find stored: rows deleted *during* the turn would all be written back. So the
-    action records how often it was stored before (``before``) and this waits (in a worker
-    thread) until one more is stored (one commit holds the whole turn), then deletes. After
-    ``timeout_s`` it deletes anyway (the action server may outlive a failed turn).
-    """
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline and marker_count(tracker_url, sender_id, action) <= before:
-        time.sleep(poll_s)
-    return forget_tracker(tracker_url, sender_id)

@@ -251,6 +251,8 @@ class ChannelContact(Base):
     forget_requested_at = Column(DateTime(timezone=True), nullable=True)  # /forget, not confirmed
     notice_at = Column(DateTime(timezone=True), nullable=True)  # privacy notice shown (consent)
     child_at = Column(DateTime(timezone=True), nullable=True)  # said they are under 13
+    # Said an age under 13, not yet confirmed: nothing is deleted until they say it is right
+    child_check_at = Column(DateTime(timezone=True), nullable=True)
     # The concern tier asked "are you safe right now?" (bot/safeguarding/check.py): the answer
     # must reach the safety check in every state (handoff, under 13, opted-out SMS).
     safety_check_at = Column(DateTime(timezone=True), nullable=True)

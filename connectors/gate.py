@@ -5,7 +5,10 @@
 1. a message that signals risk (urgent or concern: ``bot.safeguarding``) always goes on (to the
    bot, or crisis support during a handoff), and so does the answer to a pending "are you safe
    right now?", whatever the state;
-2. under 13 (said now, or before): a children's helpline, nothing stored (``bot.consent``);
+2. under 13: a stated age under 13 is first checked ("are you 12?"); once confirmed, a
+   children's helpline and nothing stored (``bot.consent``), except what a youth worker must
+   still act on (an open handoff or alert: kept, flagged "under 13", and the person's messages
+   still reach the worker);
 3. a pending "delete my data": "yes" (or the request again) deletes everything; anything else
    cancels it and carries on;
 4. privacy requests ("what do you keep about me", "delete my data", "send me my data", and
@@ -20,7 +23,7 @@ from typing import Any, Awaitable, Callable, Dict, List
 
 from sqlalchemy.orm import sessionmaker
 
-from bot import consent, forget, mydata
+from bot import consent, forget, handoff, mydata
 from bot.safeguarding import assess, check
 from bot.settings import get_settings
 from connectors import reminders
@@ -62,13 +65,25 @@ async def deliver(message: Any, on_new_message: Callable[[Any], Awaitable[Any]],
                              st.safety_check)
     age = consent.stated_age(text) if not text.startswith("/") else None
     if st.child and (age is None or age < consent.CHILD_AGE):
+        if await in_thread(handoff.active_handoff, sessions, sender) is not None:
+            # Kept for a youth worker (bot.forget.forget_child): they still reach the worker.
+            return await _onward(message, on_new_message, sessions, pause_for_worker, app,
+                                 st.safety_check)
         await out.send_text_message(sender, consent.child_text(settings.region))
         return False
     if st.child:  # said an older age: their own correction
         await in_thread(consent.set_child, sessions, sender, channel, False)
-    elif age is not None and age < consent.CHILD_AGE:
+    elif st.child_check and (consent.confirms_child(text)
+                             or (age is not None and age < consent.CHILD_AGE)):
         await child(sessions, app, sender, channel)
         await out.send_text_message(sender, consent.child_text(settings.region))
+        return False
+    elif st.child_check:  # an older age, or something else: not confirmed, nothing deleted
+        await in_thread(consent.ask_child_check, sessions, sender, channel, False)
+    elif age is not None and age < consent.CHILD_AGE:
+        # "im 12": asked first; nothing is deleted on one reading of one message
+        await in_thread(consent.ask_child_check, sessions, sender, channel)
+        await out.send_text_message(sender, consent.child_check_text(age, settings.region))
         return False
     asked = consent.request(text)
     if st.forget_pending:
@@ -112,10 +127,12 @@ async def _onward(message: Any, on_new_message: Callable[[Any], Awaitable[Any]],
 
 
 async def child(sessions: sessionmaker, app: Any, sender: str, channel: str) -> None:
-    """Under 13: forget what was stored so far and keep only the flag."""
-    await in_thread(forget.forget_app_data, sessions, sender)
-    await forget_tracker(app, sender)
-    await reminders.cancel(sender)
+    """Under 13, confirmed: forget what was stored so far and keep only the flag; what a
+    youth worker must still act on (an open handoff or alert) is kept and flagged instead
+    (:func:`bot.forget.forget_child`)."""
+    if await in_thread(forget.forget_child, sessions, sender):
+        await forget_tracker(app, sender)
+        await reminders.cancel(sender)
     await in_thread(consent.set_child, sessions, sender, channel, True)
     logger.info("a conversation moved to under-13 minimal mode")
 

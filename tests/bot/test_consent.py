@@ -109,6 +109,9 @@ def test_state_notice_once_child_and_pending_forget(sessions):
     ("my age is 12", 12), ("I'm 19 and homeless", 19),
     ("my little sister is 12 years old", None), ("i have a 12 year old brother", None),
     ("she is 12", None), ("i'm 12 minutes away", None), ("been on the street since i was 12", None),
-    ("12 yo", None)])
+    ("12 yo", None), ("me and my sister aged 11 got kicked out", None),
+    ("i have a son aged 11 and need help", None), ("hi, aged 12, need help", 12),
+    ("im 12 stone and want to get fit", None), ("i'm 12 grand in debt", None),
+    ("i am aged 12", 12)])
 def test_stated_age_is_the_writers_own(text, age):
     assert consent.stated_age(text) == age

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from typing import List
 
 import pytest
+from sqlalchemy import select
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
@@ -121,7 +122,10 @@ def test_anything_else_cancels_a_pending_forget(rig):
 def test_under_13_is_signposted_and_nothing_is_kept(rig):
     rig.say("hi")
     assert rig.stored() > 0
-    reply = rig.say("I'm 12 and need help")
+    asked = rig.say("I'm 12 and need help")
+    assert len(asked) == 1 and "are you 12?" in asked[0] and "YES" in asked[0]
+    assert rig.stored() > 0 and not consent.state(rig.sessions, SENDER).child  # nothing yet
+    reply = rig.say("yes")
     assert len(reply) == 1 and "Childline" in reply[0] and "won't keep" in reply[0]
     assert rig.stored() == 0
     assert rig.say("where can I go")[0] == reply[0]  # the same answer, still nothing stored
@@ -133,6 +137,7 @@ def test_under_13_is_signposted_and_nothing_is_kept(rig):
 
 def test_a_child_in_crisis_still_gets_the_bot_and_a_correction_lifts_the_flag(rig):
     rig.say("i am 11")
+    rig.say("yes")
     assert rig.say("my dad hits me") == ["bot: my dad hits me"]  # crisis: never withheld
     assert rig.say("sorry I'm 17 not 11")[-1] == "bot: sorry I'm 17 not 11"
     assert not consent.state(rig.sessions, SENDER).child
@@ -193,6 +198,59 @@ def test_someone_elses_age_never_starts_minimal_mode(rig):
     assert not consent.state(rig.sessions, SENDER).child and rig.stored() > 0
 
 
+@pytest.mark.parametrize("text", [
+    "im 12 stone and want to get fit, any gyms for young people in leeds",
+    "i'm 12 grand in debt and scared to open my post",
+    "me and my sister aged 11 got kicked out",
+    "im 12 weeks pregnant and need a midwife"])
+def test_units_and_other_peoples_ages_are_not_an_age_under_13(rig, text):
+    rig.say("hello")
+    assert rig.say(text) == [f"bot: {text}"]
+    st = consent.state(rig.sessions, SENDER)
+    assert not st.child and not st.child_check and rig.stored() > 0
+
+
+def test_an_age_under_13_corrected_or_left_deletes_nothing(rig):
+    rig.say("hello")
+    assert "are you 12?" in rig.say("im 12")[0]
+    assert rig.say("no sorry im 15") == ["bot: no sorry im 15"]  # the correction goes on
+    st = consent.state(rig.sessions, SENDER)
+    assert not st.child and not st.child_check and rig.stored() > 0
+    assert "are you 11?" in rig.say("i am 11")[0]
+    assert rig.say("where is the nearest food bank") == ["bot: where is the nearest food bank"]
+    assert not consent.state(rig.sessions, SENDER).child_check and rig.stored() > 0
+
+
+def test_a_child_with_an_urgent_handoff_stays_in_the_queue_flagged_under_13(rig):
+    """A 12-year-old who disclosed abuse, then said "im 12": the urgent handoff and the
+    alert stay (flagged for the worker), and what they write still reaches the worker."""
+    from bot.handoff_models import Handoff, HandoffTag
+    from bot.models import SafeguardingAlert
+
+    rig.say("hello")
+    handoff.request_handoff(rig.sessions, SENDER, "rest", "crisis", urgent=True)
+    with rig.sessions() as s, s.begin():
+        s.add(SafeguardingAlert(sender_key=SENDER, categories="abuse_at_home", urgency="urgent"))
+    rig.say("im 12")
+    assert "won't keep" in rig.say("yes")[0]
+    assert consent.state(rig.sessions, SENDER).child
+    with rig.sessions() as s:
+        h = s.execute(select(Handoff).where(Handoff.sender_id == SENDER)).scalar_one()
+        alert = s.execute(select(SafeguardingAlert)).scalar_one()
+        tags = set(s.execute(select(HandoffTag.tag).where(HandoffTag.handoff_id == h.id))
+                   .scalars())
+        assert h.open_sender == SENDER and h.urgent and "under_13" in h.risk.split(",")
+        assert "under 13" in tags
+        assert alert.sender_key == SENDER and "under_13" in alert.categories
+    assert rig.stored() > 0  # the transcript the worker reads is kept
+    out = CollectingOutputChannel()
+    got = asyncio.run(deliver(UserMessage("are you still there", out, SENDER,
+                                          input_channel="rest"),
+                              rig.on_new_message, rig.sessions, rig.app))
+    assert got is False and not any("won't keep" in (m.get("text") or "") for m in out.messages)
+    assert handoff.active_handoff(rig.sessions, SENDER) is not None
+
+
 # -- the concern tier (issue 15): "are you safe right now?" in every state ----------------------
 CONCERN = "my bf checks my phone and gets angry when i see friends, im ok atm"
 
@@ -214,6 +272,7 @@ def test_a_child_with_a_concern_gets_the_bot_and_the_answer_reaches_the_check(ri
     from bot.safeguarding import check
 
     rig.say("i am 11")
+    rig.say("yeah")
     assert rig.say(CONCERN) == [f"bot: {CONCERN}"]  # never withheld
     check.ask(rig.sessions, SENDER, "rest", ["partner_violence"])  # the bot asked
     assert rig.say("no") == ["bot: no"]  # the answer goes to the check, not the child text
