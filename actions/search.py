@@ -144,9 +144,9 @@ class ValidateSearchForm(FormValidationAction):
         if text.startswith("/"):
             return {}
         age = parse_age(text, whole_message_is_answer=asked)
-        if age is not None and age < consent.CHILD_AGE and not asked \
-                and consent.stated_age(text) is None:
-            return {}  # someone else's age ("me and my sister aged 11"), never the writer's
+        if age is not None and age < consent.CHILD_AGE and not asked:
+            # Under 13 only as the writer's own age: "me and my sister aged 11 ... im 19" is 19.
+            age = consent.stated_age(text)
         if age is not None and age < consent.CHILD_AGE:
             await ask_if_child(dispatcher, tracker, channel_of(tracker), age)
             return {"age": age}  # the search action then stays silent (see show_results)

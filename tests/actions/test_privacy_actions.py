@@ -50,6 +50,11 @@ def test_someone_elses_age_in_a_first_message_is_not_taken(navigator):
     dispatcher = CollectingDispatcher()
     assert asyncio.run(ValidateSearchForm().extract_age(dispatcher, trk, DOMAIN)) == {}
     assert dispatcher.messages == [] and not consent.state(navigator.sessions, "sis").child_check
+    trk = tracker("me and my sister aged 11 got kicked out, need somewhere in leeds, im 19",
+                  "need_housing", slots={"requested_slot": "location"},
+                  active_loop="search_form", sender="sis")
+    assert asyncio.run(ValidateSearchForm().extract_age(dispatcher, trk, DOMAIN)) == {"age": 19}
+    assert dispatcher.messages == []
 
 
 def test_13_and_over_is_an_ordinary_age(navigator):
