@@ -17,9 +17,8 @@ from sqlalchemy.orm import sessionmaker
 from bot.db import session_factory
 from bot.directory import lookup as lookup_mod
 from bot.directory import search as search_mod
-from bot.models import SafeguardingAlert
 from bot.places import Place, PlaceResolver, coordinates_place
-from bot.safeguarding import replies
+from bot.safeguarding import alerts, replies
 from bot.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -69,14 +68,7 @@ class Navigator:
                     urgency: str = "urgent") -> None:
         """Record a safeguarding flag for a human (``urgency`` "urgent" or "concern"; the
         categories are kinds of risk). Never raises: safety text comes first."""
-        try:
-            with self.sessions() as s, s.begin():
-                s.add(SafeguardingAlert(sender_key=sender_key[:128], urgency=urgency,
-                                        categories=",".join(categories)[:255] or "unspecified"))
-            logger.warning("%s safeguarding alert raised (categories=%s)", urgency,
-                           ",".join(categories) or "unspecified")
-        except Exception:  # the user must still get crisis support if the DB is down
-            logger.exception("could not store safeguarding alert")
+        alerts.raise_alert(self.sessions, sender_key, categories, urgency)
 
     # -- the same use cases for async callers (rasa_sdk actions run on one event loop: a
     # blocking query there stalls every other conversation on that action server) ----------

@@ -126,7 +126,7 @@ async def bot_or_worker(message: Any, on_new_message: Callable[[Any], Awaitable[
     (``bot.safeguarding.check.Pending``): "no" makes the message urgent. True if the bot got it.
     """
     from bot import handoff
-    from bot.safeguarding import check, replies
+    from bot.safeguarding import alerts, check, replies
     from bot.settings import get_settings
 
     text = message.text or ""
@@ -142,6 +142,9 @@ async def bot_or_worker(message: Any, on_new_message: Callable[[Any], Awaitable[
         await in_thread(check.clear, sessions, sender)
     if turn.crisis:
         reply = "\n".join(replies.urgent_reply(region, turn.kinds))
+        # The worker sees the urgent handoff; the organisation's safeguarding record gets the
+        # same flag as a crisis the bot answers (actions/safety.py).
+        await in_thread(alerts.raise_alert, sessions, sender, turn.kinds or ("model",))
     elif answer == check.SAFE:  # "Yes, I'm safe" can read as a concern itself
         reply = replies.safe_reply()
     elif turn.concern:

@@ -190,8 +190,11 @@ async def _say(out: Any, recipient: str, text: str) -> None:
 
 
 def guarded(on_new_message: Callable[[Any], Awaitable[Any]],
-            timeout: Optional[float] = None) -> Callable[[Any], Awaitable[None]]:
-    """``on_new_message`` that never raises and always answers (see the module doc)."""
+            timeout: Optional[float] = None,
+            sessions: Optional[Callable[[], Any]] = None) -> Callable[[Any], Awaitable[None]]:
+    """``on_new_message`` that never raises and always answers (see the module doc).
+    ``sessions``: gives the channel's database, where a crisis whose turn failed is flagged
+    (:func:`flag_failed_crisis`)."""
     watch_action_failures()
     limit = float(timeout or get_settings().turn_timeout_s)
 
@@ -231,8 +234,39 @@ def guarded(on_new_message: Callable[[Any], Awaitable[Any]],
                          getattr(message, "input_channel", None), failure,
                          time.monotonic() - started)
             await _say(out, message.sender_id, safe_reply(message.text))
+            await asyncio.to_thread(flag_failed_crisis, message.sender_id, message.text,
+                                    getattr(message, "input_channel", None) or "rest",
+                                    sessions)
 
     return handle
+
+
+def flag_failed_crisis(sender_id: str, text: Optional[str], channel: str,
+                       sessions: Optional[Callable[[], Any]] = None) -> None:
+    """A crisis whose turn failed got helplines in the safe reply; it also gets what the bot's
+    crisis action would have raised: the safeguarding alert and an urgent handoff. Both need
+    the database, which may be why the turn failed: logged, never raised. (A turn that only
+    timed out may still raise its own alert later: two alerts rather than none.)"""
+    verdict = assess(text or "")
+    if not verdict.crisis:
+        return
+    from bot import handoff
+    from bot.db import session_factory
+    from bot.safeguarding import alerts
+
+    try:
+        db = sessions() if sessions is not None else session_factory()
+    except Exception as exc:  # noqa: BLE001 - nothing more can be stored
+        logger.error("a crisis turn failed and no alert could be raised (%s)",
+                     type(exc).__name__)
+        return
+    kinds = tuple(verdict.kinds) or ("model",)
+    alerts.raise_alert(db, sender_id, kinds)
+    try:
+        handoff.request_handoff(db, sender_id, channel, "crisis", urgent=True, risk=kinds)
+    except Exception as exc:  # noqa: BLE001 - the safe reply already gave the helplines
+        logger.error("a crisis turn failed and no urgent handoff could be opened (%s)",
+                     type(exc).__name__)
 
 
 def _log_late(task: asyncio.Future) -> None:

@@ -39,7 +39,7 @@ class ResilientRestInput(ChannelState, RestInput):
             return await deliver(message, on_new_message, self.sessions, self._app,
                                  pause_for_worker=False)
 
-        hook = super().blueprint(guarded(gated))
+        hook = super().blueprint(guarded(gated, sessions=lambda: self.sessions))
         reminders.install(hook, lambda: self.sessions)
 
         @hook.listener("after_server_start")

@@ -363,8 +363,8 @@ class SMSInput(ChannelState, InputChannel):
 
         # Never raises; a failed, silent or slow turn gets the safe reply (with helplines when
         # the message was a crisis), which goes out packed with whatever the turn said.
-        await guarded(gated)(UserMessage(text, out, sender_id, input_channel=CHANNEL,
-                                         message_id=sid))
+        await guarded(gated, sessions=lambda: self.sessions)(UserMessage(
+            text, out, sender_id, input_channel=CHANNEL, message_id=sid))
         await out.flush(sender_id)
 
     def stop_text(self) -> str:

@@ -228,8 +228,8 @@ class TelegramInput(ChannelState, InputChannel):
         async def gated(message: UserMessage) -> bool:
             return await deliver(message, on_new_message, self.sessions, app or self._app)
 
-        await guarded(gated)(UserMessage(text, out, sender_id, input_channel=self.name(),
-                                         metadata=metadata or None))
+        await guarded(gated, sessions=lambda: self.sessions)(UserMessage(
+            text, out, sender_id, input_channel=self.name(), metadata=metadata or None))
 
     async def _membership(self, update: Update) -> None:
         change = update.my_chat_member

@@ -313,6 +313,11 @@ def test_paused_while_a_worker_has_the_conversation(tg):
     tg.post(text_update(82, "i want to end my life"))
     assert "999" in tg.api.sent()[-1]["text"] and len(tg.agent.messages) == 1
     assert handoff.active_handoff(tg.sessions, SENDER).urgent
+    from bot.models import SafeguardingAlert
+
+    with tg.sessions() as s:  # the same safeguarding flag as a crisis the bot answers
+        alerts = s.execute(select(SafeguardingAlert.sender_key, SafeguardingAlert.urgency)).all()
+    assert alerts == [(SENDER, "urgent")]
     with tg.sessions() as s:
         kept = s.execute(select(HandoffMessage.role, HandoffMessage.text)).all()
     assert ("user", "is anyone there?") in kept and ("bot", tg.api.sent()[-1]["text"]) in kept

@@ -72,7 +72,7 @@ def tg(sessions):
             return reply
 
         yield type("TG", (), {"api": api, "agent": agent, "post": staticmethod(post),
-                              "request": request})
+                              "request": request, "sessions": sessions})
 
 
 def texts(api: FakeTelegram):
@@ -120,6 +120,16 @@ def test_a_failed_telegram_turn_gets_the_safe_reply(tg, error):
     assert "having trouble" in texts(tg.api)[-1] and "999" in texts(tg.api)[-1]
     tg.post(text_update(3, "i want to kill myself"))
     assert "Samaritans" in texts(tg.api)[-1] and "having trouble" in texts(tg.api)[-1]
+    # ... and the same flags as a crisis the bot answers: an alert and an urgent handoff.
+    from sqlalchemy import select
+
+    from bot.handoff_models import Handoff
+    from bot.models import SafeguardingAlert
+
+    with tg.sessions() as s:
+        alerts = s.execute(select(SafeguardingAlert.urgency)).scalars().all()
+        urgent = s.execute(select(Handoff.urgent, Handoff.reason)).all()
+    assert alerts == ["urgent"] and urgent == [(True, "crisis")]
 
 
 def test_a_failed_sms_turn_gets_the_safe_reply_with_helplines_for_a_crisis(sessions):
