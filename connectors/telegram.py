@@ -190,7 +190,13 @@ class TelegramInput(ChannelState, InputChannel):
                     chat_id: str, app: Any) -> None:
         command, _, arg = text.strip().partition(" ")
         command = command.split("@", 1)[0].lower()  # /start@NavigatorBot
-        if command == "/start":
+        if command in ("/start", "/stop") and arg.strip() and assess(arg).signal:
+            # "/stop i want to die": the words are a message, and crisis support never waits
+            # (nor is the person opted out of hearing back from a worker).
+            await in_thread(contacts.set_opted_out, self.sessions, sender_id, "telegram", False)
+            await self._to_rasa(on_new_message, arg.strip()[:MAX_TEXT], out, sender_id,
+                                chat_id, app=app)
+        elif command == "/start":
             referral = arg.strip() if _REFERRAL.fullmatch(arg.strip()) else None
             await in_thread(contacts.remember_contact, self.sessions, self.keys, sender_id,
                             "telegram", chat_id, referral)

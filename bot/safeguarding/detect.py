@@ -28,7 +28,7 @@ from typing import Optional, Tuple
 from bot.safeguarding import lexicon
 from bot.safeguarding.kinds import FAMILIES
 from bot.safeguarding.model import Detector, Scores, get_detector
-from bot.safeguarding.normalise import normalise
+from bot.safeguarding.normalise import MAX_CHARS, normalise
 
 URGENT, CONCERN = "urgent", "concern"
 # Set from bench/crisis_cv.py (leave-one-writer-out on the training corpus): see docs/safety.md.
@@ -107,8 +107,38 @@ def assess(text: str) -> Assessment:
     return evaluate(text, get_detector())
 
 
+OVERLAP = 400  # characters two windows of a long message share (a sentence across the seam)
+MAX_WINDOWS = 12  # a longer message is read at its start and its end, 6 windows each
+
+
+def windows(text: str) -> Tuple[str, ...]:
+    """``text`` as the pieces detection reads: itself, or for a message longer than
+    ``MAX_CHARS`` (after whitespace is collapsed), overlapping windows covering it to the end
+    ("...and tonight i'm going to end it" after 6,000 characters of context is read)."""
+    collapsed = " ".join((text or "").split())
+    if len(collapsed) <= MAX_CHARS:
+        return (text or "",)
+    last = len(collapsed) - MAX_CHARS
+    starts = list(range(0, last, MAX_CHARS - OVERLAP)) + [last]
+    if len(starts) > MAX_WINDOWS:
+        starts = starts[:MAX_WINDOWS // 2] + starts[-(MAX_WINDOWS // 2):]
+    return tuple(collapsed[i:i + MAX_CHARS] for i in starts)
+
+
+_RANK = {URGENT: 2, CONCERN: 1, None: 0}
+
+
 def evaluate(text: str, detector: Detector) -> Assessment:
-    """:func:`assess` with a given detector (the cross-validation benchmark trains its own)."""
+    """:func:`assess` with a given detector (the cross-validation benchmark trains its own).
+    A long message is read window by window; the most serious verdict stands."""
+    pieces = windows(text)
+    if len(pieces) == 1:
+        return _evaluate(pieces[0], detector)
+    return max((_evaluate(piece, detector) for piece in pieces),
+               key=lambda a: (_RANK[a.tier], a.score))
+
+
+def _evaluate(text: str, detector: Detector) -> Assessment:
     forms = normalise(text or "")
     if not forms[0].strip():
         return NONE

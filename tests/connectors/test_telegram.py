@@ -158,6 +158,16 @@ def test_help_stop_and_typed_payloads(tg):
     assert tg.api.sent()[-1]["text"] == "You said: hi again"
 
 
+@pytest.mark.parametrize("command", ["/stop", "/start"])
+def test_words_after_stop_or_start_that_signal_risk_reach_crisis_support(tg, command):
+    """Issue 17, item 12: the text after /stop or /start was never assessed."""
+    tg.post(text_update(5, "hello"))
+    tg.post(text_update(6, f"{command} i want to end my life"))
+    assert tg.agent.messages[-1].text == "i want to end my life"
+    assert not contacts.is_opted_out(tg.sessions, SENDER)
+    assert "won't send you any more messages" not in tg.api.sent()[-1]["text"]
+
+
 def test_forget_deletes_conversation_and_contact(tg):
     tg.post(text_update(11, "/start"))
     assert tg.server.call(tg.agent.tracker_store.retrieve(SENDER)) is not None

@@ -84,7 +84,7 @@ def test_empty_huge_and_odd_input():
     assert assess("").tier is None
     assert assess("   ").tier is None
     assert assess("i want to die " + "x " * 10000).crisis
-    assert assess("x " * 10000 + "i want to die").tier is None  # beyond 5,000 characters
+    assert assess("x " * 10000 + "i want to die").crisis  # the end of a long message too
     assert assess("🙂" * 3000).tier is None
 
 
@@ -97,3 +97,19 @@ def test_stated_age():
     assert stated_age("14yo") == 14
     assert stated_age("im 19") is None
     assert stated_age("im 12 stone") is None
+
+
+def test_the_end_of_a_long_message_is_read_too():
+    """Issue 17, item 13: only the first 5,000 characters were read."""
+    from bot.safeguarding.detect import MAX_WINDOWS, windows
+
+    context = "today i went to college and then to work and then home for tea. " * 100
+    assert len(context) > 6000
+    verdict = assess(context + "and tonight i am going to kill myself")
+    assert verdict.crisis
+    assert not assess(context).signal
+    # Long messages are read in windows to the end, with a cap on how many.
+    assert windows("short") == ("short",)
+    huge = "word " * 40000
+    pieces = windows(huge + "end")
+    assert len(pieces) == MAX_WINDOWS and pieces[-1].endswith("end")
