@@ -40,17 +40,24 @@ from bot.privacy import Keys
 from bot.safeguarding import assess, check
 from bot.safeguarding.helplines import region_help
 from bot.settings import get_settings
-from bot.smstext import keyword, menu_choice, menu_text, number_buttons, pack_sms
+from bot.smstext import keyword, menu_choice, menu_text, number_buttons, pack_sms, to_gsm
 from connectors import reminders
 from connectors.common import ChannelState, drain, in_thread, spawn
 from connectors.gate import deliver
-from connectors.resilience import guarded
+from connectors.resilience import guarded, safe_reply
 
 logger = logging.getLogger(__name__)
 
 CHANNEL = "sms"
 WEBHOOK_PATH, STATUS_PATH = "/webhooks/sms/webhook", "/webhooks/sms/status"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+
+def twiml_message(text: str) -> str:
+    """A TwiML reply carrying one message (Twilio sends it to the sender; nothing stored)."""
+    body = to_gsm(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return ('<?xml version="1.0" encoding="UTF-8"?><Response><Message>' + body
+            + "</Message></Response>")
 RETRY_STATUS = {429, 500, 502, 503, 504}
 
 
@@ -283,9 +290,17 @@ class SMSInput(ChannelState, InputChannel):
             if not sid or not phone or text is None:
                 return response.text("MessageSid, From and Body are required", status=400)
             sender_id = self.keys.pseudonym(CHANNEL, phone)
-            await in_thread(contacts.remember_contact, self.sessions, self.keys, sender_id,
-                            CHANNEL, address=phone)
-            if not await in_thread(contacts.claim_delivery, self.sessions, CHANNEL, sid):
+            try:
+                await in_thread(contacts.remember_contact, self.sessions, self.keys, sender_id,
+                                CHANNEL, address=phone)
+                first = await in_thread(contacts.claim_delivery, self.sessions, CHANNEL, sid)
+            except Exception as exc:  # noqa: BLE001 - the database is down
+                # Twilio does not retry an inbound SMS: answer now, from what the request
+                # carries (helplines when it is a crisis), in the webhook's own reply.
+                logger.error("SMS received while the database is unavailable (%s): "
+                             "safe reply in TwiML", type(exc).__name__)
+                return response.text(twiml_message(safe_reply(text)), content_type="text/xml")
+            if not first:
                 logger.info("duplicate SMS delivery ignored")
                 return response.text(EMPTY_TWIML, content_type="text/xml")
             spawn(self.handle(on_new_message, sender_id, phone, text, sid, request.app),
@@ -319,7 +334,18 @@ class SMSInput(ChannelState, InputChannel):
 
     async def handle(self, on_new_message: Callable[[UserMessage], Awaitable[Any]],
                      sender_id: str, phone: str, text: str, sid: str, app: Any = None) -> None:
-        """One inbound SMS: carrier keywords, menu numbers, then the conversation."""
+        """One inbound SMS: carrier keywords, menu numbers, then the conversation. Never
+        raises: if the database fails before the turn, the safe reply goes out untracked."""
+        try:
+            await self._handle(on_new_message, sender_id, phone, text, sid, app)
+        except Exception as exc:  # noqa: BLE001 - e.g. the database went down mid-way
+            logger.error("SMS turn failed before the conversation (%s): safe reply sent",
+                         type(exc).__name__)
+            for part in pack_sms([safe_reply(text)], self.max_segments):
+                await in_thread(self.send_sms, sender_id, phone, part, False)
+
+    async def _handle(self, on_new_message: Callable[[UserMessage], Awaitable[Any]],
+                      sender_id: str, phone: str, text: str, sid: str, app: Any = None) -> None:
         crisis = assess(text).signal  # urgent or concern: never a keyword, menu or silence
         opted_out = await in_thread(contacts.is_opted_out, self.sessions, sender_id)
         word = None if crisis else keyword(text)

@@ -32,7 +32,7 @@ from bot.safeguarding import assess
 from connectors import reminders
 from connectors.common import ChannelState, in_thread, redact_in_logs, spawn
 from connectors.gate import deliver
-from connectors.resilience import guarded
+from connectors.resilience import guarded, safe_reply
 from connectors.telegram_admin import DEFAULT_BASE_URL, SECRET_HEADER
 from connectors.telegram_output import TelegramOutput
 
@@ -129,8 +129,17 @@ class TelegramInput(ChannelState, InputChannel):
             except Exception as exc:  # a kind this PTB cannot read: Telegram retries non-2xx
                 logger.warning("telegram update %s ignored: %s", update_id, type(exc).__name__)
                 return response.json({"status": "ignored"})
-            first = await in_thread(contacts.claim_delivery, self.sessions, "telegram",
-                                    str(update_id))
+            try:
+                first = await in_thread(contacts.claim_delivery, self.sessions, "telegram",
+                                        str(update_id))
+            except Exception as exc:  # noqa: BLE001 - the database is down
+                # Answer now from what the update carries (helplines when it is a crisis);
+                # a 503 makes Telegram deliver it again, to be handled once the database is
+                # back (the update is not lost).
+                logger.error("telegram update while the database is unavailable (%s): safe "
+                             "reply, redelivery asked", type(exc).__name__)
+                spawn(self._safe_reply(update), "telegram safe reply")
+                return response.json({"error": "temporarily unavailable"}, status=503)
             if not first:
                 return response.json({"status": "duplicate"})
             self._app = request.app
@@ -153,8 +162,24 @@ class TelegramInput(ChannelState, InputChannel):
         out = self.get_output_channel(str(chat.id), sender_id, buffered=True)
         try:
             await self._update(update, on_new_message, out, sender_id, str(chat.id), app)
+        except Exception as exc:  # noqa: BLE001 - e.g. the database went down mid-way
+            logger.error("telegram update failed before the conversation (%s): safe reply",
+                         type(exc).__name__)
+            await self._safe_reply(update)
         finally:
             await out.flush()
+
+    async def _safe_reply(self, update: Update) -> None:
+        """"I'm having trouble" (with helplines when the words signal a crisis) straight
+        through the Bot API, with nothing read from or written to the database."""
+        chat, message = update.effective_chat, update.effective_message
+        if chat is None or chat.type != "private":
+            return
+        text = (message.text or message.caption or "") if message is not None else ""
+        try:
+            await self.get_bot().send_message(chat.id, safe_reply(text))
+        except Exception as exc:  # noqa: BLE001 - Telegram itself is failing too
+            logger.error("telegram safe reply not sent (%s)", type(exc).__name__)
 
     async def _update(self, update: Update, on_new_message, out: TelegramOutput, sender_id: str,
                       chat_id: str, app: Any) -> None:

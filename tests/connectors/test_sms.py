@@ -451,3 +451,47 @@ def test_first_text_gets_the_notice_packed_with_the_reply(sessions):
             await h.text(PHONE, "thanks")
             assert "Before we start" not in "\n".join(h.sent_to(PHONE)[count:])
     run(scenario())
+
+
+def _database_down():
+    """Sessions on a PostgreSQL server that is not there (connection refused at once)."""
+    from sqlalchemy.orm import sessionmaker
+
+    from bot.db import make_engine
+
+    engine = make_engine("postgresql://nobody@127.0.0.1:9/none?connect_timeout=2")
+    return sessionmaker(bind=engine, future=True)
+
+
+def test_with_the_database_down_an_sms_still_gets_a_safe_reply_with_helplines():
+    """Issue 17, item 6: the webhook raised (500) and Twilio does not retry: the message,
+    a crisis included, got nothing. Now the webhook's own TwiML answers it."""
+    async def scenario():
+        async with running(_database_down()) as h:
+            crisis = await h.text(PHONE, "i want to end my life")
+            assert crisis.status_code == 200 and "<Message>" in crisis.text
+            assert "116 123" in crisis.text and "having trouble" in crisis.text
+            plain = await h.text(PHONE, "need food")
+            assert plain.status_code == 200 and "999" in plain.text
+            assert h.sent_to(PHONE) == []  # nothing through the API, nothing stored
+
+    run(scenario())
+
+
+def test_a_database_failure_inside_the_turn_still_gets_the_safe_reply(sessions, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    import connectors.sms as sms_mod
+
+    def down(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(sms_mod.contacts, "is_opted_out", down)
+
+    async def scenario():
+        async with running(sessions) as h:
+            assert (await h.text(PHONE, "i want to end my life")).status_code == 200
+            sent = "\n".join(h.sent_to(PHONE))
+            assert "116 123" in sent and "having trouble" in sent
+
+    run(scenario())

@@ -355,3 +355,21 @@ def test_privacy_and_mydata_commands(tg):
     docs = tg.api.sent("sendDocument")
     assert len(docs) == 1 and docs[0]["chat_id"] == CHAT["id"]
     assert [m.text for m in tg.agent.messages] == ["need a bed"]  # neither reached the bot
+
+
+def test_with_the_database_down_a_crisis_gets_helplines_and_the_update_comes_again(tg):
+    """Issue 17, item 6: the webhook raised and nothing was answered. Now the safe reply goes
+    out straight through the Bot API, and a 503 makes Telegram deliver the update again."""
+    from tests.connectors.test_sms import _database_down
+
+    tg.post(text_update(90, "hello"))
+    working = tg.channel._sessions
+    tg.channel._sessions = _database_down()
+    reply = tg.post(text_update(91, "i want to end my life"))
+    assert reply.status_code == 503
+    assert "116 123" in tg.api.sent()[-1]["text"] and "having trouble" in tg.api.sent()[-1]["text"]
+    assert [m.text for m in tg.agent.messages] == ["hello"]
+    tg.channel._sessions = working  # back up: Telegram's redelivery is handled, once
+    assert tg.post(text_update(91, "i want to end my life")).status_code == 200
+    assert tg.post(text_update(91, "i want to end my life")).json()["status"] == "duplicate"
+    assert [m.text for m in tg.agent.messages] == ["hello", "i want to end my life"]
