@@ -108,8 +108,10 @@ def read_tracker(url: str, sender_id: str) -> Tuple[List[Turn], Dict[str, Any], 
             rows = conn.execute(select(EVENTS.c.type_name, EVENTS.c.timestamp, EVENTS.c.data)
                                 .where(EVENTS.c.sender_id == sender_id,
                                        EVENTS.c.type_name.in_(("user", "bot", "slot")))
-                                .order_by(EVENTS.c.timestamp, EVENTS.c.id)
+                                .order_by(EVENTS.c.timestamp.desc(), EVENTS.c.id.desc())
                                 .limit(MAX_EVENTS)).all()
+        rows.reverse()  # the newest MAX_EVENTS, oldest first: a long conversation keeps its
+        #                 latest turns (the crisis that opened a handoff), not its first ones
     except SQLAlchemyError as exc:
         logger.warning("tracker store unreadable: %s", type(exc).__name__)
         return turns, slots, "The bot's conversation store could not be read: bot turns missing."
@@ -131,7 +133,9 @@ def read_tracker(url: str, sender_id: str) -> Tuple[List[Turn], Dict[str, Any], 
                 text += "\n" + " ".join(f"[{b.get('title')}]" for b in buttons if b)
         if text.strip():
             turns.append(Turn(at, kind, text, "tracker"))
-    return turns, slots, ""
+    note = (f"Only the latest {MAX_EVENTS} events of this long conversation are shown."
+            if len(rows) >= MAX_EVENTS else "")
+    return turns, slots, note
 
 
 def _summary(sessions: sessionmaker, slots: Dict[str, Any], needs_hint: str) -> Summary:

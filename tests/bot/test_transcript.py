@@ -164,3 +164,20 @@ def test_region_defaults_to_the_deployment_country(setup, monkeypatch):
                         lambda: load_settings({"NAVIGATOR_COUNTRY": "SG"}))
     texts = [t.text for t in transcript(sessions, tracker_db, "tg-a", worker.org_id).turns]
     assert "hp •••••567" in texts and "hp 9123 4567" not in texts
+
+
+def test_a_long_conversation_keeps_its_newest_turns(tmp_path, monkeypatch):
+    """Issue 17, item 8: the oldest 5,000 events were read, so a long conversation lost its
+    newest turns (the crisis that opened the handoff) in the page and exports."""
+    import bot.transcript as transcript_mod
+    from bot.transcript import read_tracker, tracker_url
+    from tests.bot.test_forget import _tracker
+
+    path = tmp_path / "tracker.db"
+    _tracker(path, "long-talk", [f"message {i}" for i in range(12)] + ["i want to end my life"])
+    monkeypatch.setattr(transcript_mod, "MAX_EVENTS", 6)
+    turns, slots, warning = read_tracker(tracker_url(str(path)), "long-talk")
+    texts = [t.text for t in turns]
+    assert "i want to end my life" in texts and texts[-1] == "Here are 3 places near Leeds"
+    assert "message 0" not in texts and slots == {"location": "Leeds"}
+    assert "latest 6 events" in warning
