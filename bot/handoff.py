@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Iterable, List, Optional, Sequence, Tuple
 
 from sqlalchemy import select, update
@@ -433,6 +433,35 @@ def queue(sessions: sessionmaker, org_id: int,
                 HandoffMessage.id > last_worker)).all())
             out.append(QueueRow(h, name, h.created_at, unread))
     return out
+
+
+def hand_back_unclaimed(sessions: sessionmaker, sender_id: str, wait_minutes: int,
+                        now: Optional[datetime] = None) -> bool:
+    """A non-urgent handoff that no one took within ``wait_minutes``
+    (``NAVIGATOR_HANDOFF_WAIT_MINUTES``): the bot takes the conversation back (True), so a
+    message out of hours ("where can I sleep tonight") is answered instead of met with
+    silence. The handoff is closed as handed back, by no one (history keeps it); an urgent one
+    is never handed back."""
+    now = now or _now()
+    with sessions() as s, s.begin():
+        h = s.execute(select(Handoff).where(Handoff.open_sender == sender_id)).scalar()
+        if h is None or h.status != "open" or h.urgent or h.worker_id is not None:
+            return False
+        created = h.created_at if h.created_at.tzinfo else h.created_at.replace(
+            tzinfo=timezone.utc)
+        if now - created < timedelta(minutes=wait_minutes):
+            return False
+        h.status, h.closed_at, h.open_sender = "handed_back", now, None
+    logger.info("handoff %s handed back to the bot: no one took it in %d minutes", h.id,
+                wait_minutes)
+    return True
+
+
+def unclaimed_text(emergency: str) -> str:
+    """What the person is told when the bot takes an untaken handoff back."""
+    return ("No youth worker has been able to pick this up yet, so I'm back to help in the "
+            "meantime. If you still want a person, just ask again. If you're in danger, call "
+            f"{emergency}.")
 
 
 def close_for_forget(sessions: sessionmaker, sender_id: str) -> int:

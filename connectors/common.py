@@ -123,13 +123,25 @@ async def bot_or_worker(message: Any, on_new_message: Callable[[Any], Awaitable[
     conversation (an open handoff): then it is kept for the worker, and a message that signals
     risk still gets an answer at once: urgent support (the handoff becomes urgent), or the
     concern tier's "are you safe right now?". ``pending``: a safety check waiting for its answer
-    (``bot.safeguarding.check.Pending``): "no" makes the message urgent. True if the bot got it.
+    (``bot.safeguarding.check.Pending``): "no" makes the message urgent. A non-urgent handoff
+    no one took within ``NAVIGATOR_HANDOFF_WAIT_MINUTES`` is handed back to the bot, which says
+    so and answers. True if the bot got it.
     """
     from bot import handoff
-    from bot.safeguarding import alerts, check, replies
+    from bot.safeguarding import alerts, assess, check, replies
+    from bot.safeguarding.helplines import region_help
     from bot.settings import get_settings
 
     text = message.text or ""
+    settings = get_settings()
+    if pending is None and not assess(text).signal and await in_thread(
+            handoff.hand_back_unclaimed, sessions, message.sender_id,
+            settings.handoff_wait_minutes):
+        # No one took a non-urgent handoff in time: the bot answers, and says why.
+        await message.output_channel.send_text_message(message.sender_id, handoff.unclaimed_text(
+            region_help(settings.region).emergency))
+        await on_new_message(message)
+        return True
     answer = check.answer(text) if pending is not None else None
     turn = await in_thread(handoff.record_user_message, sessions, message.sender_id, text,
                            escalate=answer == check.UNSAFE,
@@ -137,7 +149,7 @@ async def bot_or_worker(message: Any, on_new_message: Callable[[Any], Awaitable[
     if turn is None:
         await on_new_message(message)
         return True
-    region, out, sender = get_settings().region, message.output_channel, message.sender_id
+    region, out, sender = settings.region, message.output_channel, message.sender_id
     if answer is not None or turn.crisis:
         await in_thread(check.clear, sessions, sender)
     if turn.crisis:

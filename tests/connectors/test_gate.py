@@ -152,6 +152,38 @@ def test_while_a_worker_has_the_conversation_the_bot_stays_quiet(rig):
     assert got is False and out.messages == [] and rig.bot_got == ["hello"]
 
 
+def _age_handoff(rig, minutes: int) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from bot.handoff_models import Handoff
+
+    with rig.sessions() as s, s.begin():
+        h = s.execute(select(Handoff).where(Handoff.open_sender == SENDER)).scalar_one()
+        h.created_at = datetime.now(timezone.utc) - timedelta(minutes=minutes)
+
+
+def test_an_untaken_handoff_is_handed_back_to_the_bot_after_the_wait(rig):
+    """Issue 17, item 7: after two misunderstandings out of hours the bot paused for good:
+    "where can I sleep tonight" met silence."""
+    rig.say("hello")
+    handoff.request_handoff(rig.sessions, SENDER, "rest", "fallback")
+    _age_handoff(rig, 10)
+    assert rig.say("anyone?") == []  # within the wait: kept for the worker
+    _age_handoff(rig, 31)  # NAVIGATOR_HANDOFF_WAIT_MINUTES is 30
+    reply = rig.say("is there a food bank near me")
+    assert "No youth worker has been able to pick this up yet" in reply[0]
+    assert reply[-1] == "bot: is there a food bank near me"
+    assert handoff.active_handoff(rig.sessions, SENDER) is None
+
+
+def test_an_urgent_or_taken_handoff_is_never_handed_back(rig):
+    rig.say("hello")
+    handoff.request_handoff(rig.sessions, SENDER, "rest", "crisis", urgent=True)
+    _age_handoff(rig, 600)
+    assert rig.say("are you there") == []
+    assert handoff.active_handoff(rig.sessions, SENDER) is not None
+
+
 def test_send_me_my_data_gives_a_summary_and_the_file_where_the_channel_allows(rig):
     rig.say("need a bed in Leeds")
     messages = rig.say_raw("send me my data")
