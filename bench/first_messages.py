@@ -37,6 +37,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.relevance import ASKS_AGE, ASKS_NEED, ASKS_PLACE, start  # noqa: E402
+from bench.turn_latency import API_TOKEN  # noqa: E402
 from bot.chat import send  # noqa: E402
 from bot.places import haversine_km  # noqa: E402
 
@@ -55,7 +56,8 @@ def converse(url: str, text: str) -> dict:
         safe_asked = True
         replies = send(url, sender, "Yes, I'm safe", timeout=60)
         bodies.append(" ".join(r.get("text") or "" for r in replies))
-    slots = httpx.get(f"{url}/conversations/{sender}/tracker", timeout=30).json().get("slots", {})
+    slots = httpx.get(f"{url}/conversations/{sender}/tracker", params={"token": API_TOKEN},
+                      timeout=30).json().get("slots", {})
     body = " ".join(bodies)
     return {"slots": {k: slots.get(k) for k in ("current_need", "needs", "location", "latitude",
                                                   "longitude", "age")},
@@ -69,7 +71,7 @@ def place_point(url: str, name: str, cache: Dict[str, Optional[tuple]]) -> Optio
         sender = f"place-{uuid.uuid4().hex[:10]}"
         send(url, sender, "i need food", timeout=60)
         send(url, sender, name, timeout=60)
-        slots = httpx.get(f"{url}/conversations/{sender}/tracker",
+        slots = httpx.get(f"{url}/conversations/{sender}/tracker", params={"token": API_TOKEN},
                           timeout=30).json().get("slots", {})
         lat, lon = slots.get("latitude"), slots.get("longitude")
         cache[name] = (lat, lon) if lat is not None and lon is not None else None

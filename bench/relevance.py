@@ -38,7 +38,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.turn_latency import BIN, env, free_port  # noqa: E402
+from bench.turn_latency import API_TOKEN, BIN, env, free_port  # noqa: E402
 from bot.chat import send  # noqa: E402
 from bot.process import wait_ready  # noqa: E402
 
@@ -68,7 +68,7 @@ def start(tmp: Path, directory: Path, root: Path = ROOT, name: str = "nav"):
     proc = subprocess.Popen([str(BIN / "navigator"), "serve"], cwd=root, env=e,
                             stdout=open(tmp / f"{name}.log", "wb"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{e['RASA_PORT']}"
-    if not wait_ready(f"{url}/status", 300, [proc]):
+    if not wait_ready(f"{url}/status?token={API_TOKEN}", 300, [proc]):
         raise SystemExit(f"navigator did not start; see {tmp / (name + '.log')}")
     return proc, url
 
@@ -92,7 +92,8 @@ def converse(url: str, query: dict, age: Optional[int], place: Optional[str]) ->
         else:
             break
     body = " ".join(r.get("text") or "" for r in replies)
-    tracker = httpx.get(f"{url}/conversations/{sender}/tracker", timeout=30).json()
+    tracker = httpx.get(f"{url}/conversations/{sender}/tracker", params={"token": API_TOKEN},
+                        timeout=30).json()
     slots = tracker.get("slots") or {}
     shown = list(slots.get("result_ids") or [])[:3]
     return {"id": query["id"], "shown": shown, "asked": asked,

@@ -52,10 +52,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+API_TOKEN = "bench-" + uuid.uuid4().hex  # Rasa's HTTP API is on only with a token
+
+
 def env() -> dict:
     e = dict(os.environ)
     e.update({"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
-              "PYTHONWARNINGS": "ignore"})
+              "PYTHONWARNINGS": "ignore", "NAVIGATOR_RASA_API_TOKEN": API_TOKEN})
     return e
 
 
@@ -94,7 +97,7 @@ def start_navigator(tmp: Path, root: Path = ROOT, name: str = "nav"):
     proc = subprocess.Popen([str(BIN / "navigator"), "serve"], cwd=root, env=e,
                             stdout=open(tmp / f"{name}.log", "wb"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{e['RASA_PORT']}"
-    if not wait_ready(f"{url}/status", 300, [proc]):
+    if not wait_ready(f"{url}/status?token={API_TOKEN}", 300, [proc]):
         raise SystemExit("navigator did not start; see " + str(tmp / f"{name}.log"))
     return proc, url
 
@@ -117,7 +120,7 @@ def start_bare(tmp: Path):
                              str(port)], cwd=bare, env=env(),
                             stdout=open(tmp / "bare.log", "wb"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    if not wait_ready(f"{url}/status", 300, [proc]):
+    if not wait_ready(f"{url}/status?token={API_TOKEN}", 300, [proc]):
         raise SystemExit("bare bot did not start; see " + str(tmp / "bare.log"))
     return proc, url
 

@@ -128,11 +128,13 @@ def commands(settings: Settings, only: Optional[str] = None) -> Dict[str, List[s
     every = {
         "actions": [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
                     "-p", str(settings.action_port)],
-        "rasa": [_bin("rasa"), "run", "--enable-api", "-i", settings.rasa_host,
+        "rasa": [_bin("rasa"), "run", "-i", settings.rasa_host,
                  "-p", str(settings.rasa_port), "--model", settings.model_dir,
                  "--endpoints", str(endpoints_path(settings)),
                  "--credentials", str(credentials_path(settings))],
     }
+    if settings.rasa_api_token:  # the HTTP API only with a token (never open to any caller)
+        every["rasa"][2:2] = ["--enable-api", "--auth-token", settings.rasa_api_token]
     if only is None:
         return every
     if only not in every:

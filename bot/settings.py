@@ -5,6 +5,8 @@ Secrets are read from the environment only.
 """
 from __future__ import annotations
 
+import re
+
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -50,6 +52,9 @@ class Settings:
     log_level: str = "INFO"
     secret_key: str = ""
     secret_key_file: str = "var/secret.key"
+    # Rasa's HTTP API (trackers, model, messages to users): off unless this token is set; then
+    # every call must carry it (``?token=``). Nothing in the navigator itself needs the API.
+    rasa_api_token: str = ""
     duty_hours: str = "Mon-Fri 09:00-17:00"
     default_org: str = "default"
     handoff_wait_minutes: int = 30
@@ -124,6 +129,7 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         log_level=level,
         secret_key=_secret(env),
         secret_key_file=env.get("NAVIGATOR_SECRET_KEY_FILE", str(PROJECT_ROOT / "var" / "secret.key")),
+        rasa_api_token=_api_token(env),
         duty_hours=_duty_hours(env),
         default_org=_org_slug(env),
         handoff_wait_minutes=_int(env, "NAVIGATOR_HANDOFF_WAIT_MINUTES", 30, 1, 24 * 60),
@@ -199,6 +205,15 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     if raw in ("0", "false", "no", "off"):
         return False
     raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+
+def _api_token(env: Mapping[str, str]) -> str:
+    value = env.get("NAVIGATOR_RASA_API_TOKEN", "")
+    if value and (len(value) < 24 or not re.fullmatch(r"[A-Za-z0-9_\-]+", value)):
+        raise SettingsError("NAVIGATOR_RASA_API_TOKEN must be at least 24 letters, digits, '-' "
+                            "or '_' (e.g. `python -c 'import secrets; "
+                            "print(secrets.token_urlsafe(32))'`)")
+    return value
 
 
 def _secret(env: Mapping[str, str]) -> str:

@@ -52,8 +52,18 @@ def default_sessions() -> sessionmaker:
 
 
 async def forget_tracker(app: Any, sender_id: str) -> bool:
-    """Delete a conversation from Rasa's tracker store; False if the store cannot delete."""
+    """Delete a conversation from Rasa's tracker store; False if the store cannot delete.
+    Holds the conversation's lock (Rasa's lock store) meanwhile: a turn in flight would
+    otherwise write the conversation back after the deletion."""
     agent = getattr(getattr(app, "ctx", None), "agent", None)
+    lock_store = getattr(agent, "lock_store", None)
+    if lock_store is None:
+        return await _forget_tracker(agent, sender_id)
+    async with lock_store.lock(sender_id, wait_time_in_seconds=0.05):
+        return await _forget_tracker(agent, sender_id)
+
+
+async def _forget_tracker(agent: Any, sender_id: str) -> bool:
     store = getattr(agent, "tracker_store", None)
     inner = getattr(store, "_tracker_store", store)  # AwaitableTrackerStore wraps the real one
     if inner is None:

@@ -30,7 +30,7 @@ from bot import contacts
 from bot.privacy import Keys
 from bot.safeguarding import assess
 from connectors import reminders
-from connectors.common import ChannelState, in_thread, redact_in_logs, spawn
+from connectors.common import ChannelState, drain, in_thread, redact_in_logs, spawn
 from connectors.gate import deliver
 from connectors.resilience import guarded, safe_reply
 from connectors.telegram_admin import DEFAULT_BASE_URL, SECRET_HEADER
@@ -145,6 +145,12 @@ class TelegramInput(ChannelState, InputChannel):
             self._app = request.app
             spawn(self.handle(update, on_new_message, request.app), "telegram update")
             return response.json({"status": "accepted"})
+
+        @hook.listener("before_server_stop")
+        async def finish_turns(*_: Any) -> None:
+            # An update is acknowledged before its turn runs: finish those turns (as SMS does),
+            # or a restart would drop messages Telegram will never send again.
+            await drain(20.0)
 
         return hook
 

@@ -15,3 +15,20 @@ def test_active_credentials_drop_channels_with_unset_variables(tmp_path):
     assert on == ["rest", "connectors.telegram.TelegramInput"]
     written = out.read_text()
     assert "${TG_TOKEN}" in written and "123:abc" not in written
+
+
+def test_rasas_http_api_is_off_without_a_token_and_needs_it_when_on(tmp_path):
+    """Issue 17, item 2: `rasa run --enable-api` had no token."""
+    import pytest
+
+    from bot.process import commands
+    from bot.settings import SettingsError, load_settings
+
+    plain = commands(load_settings({"TRACKER_DB": str(tmp_path / "t.db")}), "rasa")["rasa"]
+    assert "--enable-api" not in plain and "--auth-token" not in plain
+    token = "a" * 32
+    on = commands(load_settings({"TRACKER_DB": str(tmp_path / "t.db"),
+                                 "NAVIGATOR_RASA_API_TOKEN": token}), "rasa")["rasa"]
+    assert on[on.index("--enable-api") + 1:on.index("--enable-api") + 3] == ["--auth-token", token]
+    with pytest.raises(SettingsError, match="NAVIGATOR_RASA_API_TOKEN"):
+        load_settings({"NAVIGATOR_RASA_API_TOKEN": "short"})

@@ -354,3 +354,32 @@ def test_during_a_handoff_yes_ends_the_check_quietly(rig):
         assert not s.get(handoff.Handoff, h.id).urgent
     assert consent.state(rig.sessions, SENDER).safety_check is None
     assert _paused(rig, "thanks") == (False, [])
+
+
+def test_forget_waits_for_a_turn_in_flight_so_nothing_is_written_back():
+    """Issue 17, item 10: forget deleted the tracker without the conversation's lock, so a
+    turn still running wrote the conversation back after the deletion."""
+    from rasa.core.lock_store import InMemoryLockStore
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from connectors.common import forget_tracker
+
+    store = InMemoryTrackerStore(Domain.empty())
+    locks = InMemoryLockStore()
+    app = SimpleNamespace(ctx=SimpleNamespace(agent=SimpleNamespace(
+        tracker_store=store, lock_store=locks)))
+
+    async def scenario():
+        async def turn():  # Rasa's turn: holds the lock, saves the tracker at its end
+            async with locks.lock(SENDER):
+                await asyncio.sleep(0.2)
+                tracker = DialogueStateTracker.from_events(SENDER, [UserUttered("my name is Jo")])
+                await store.save(tracker)
+
+        running = asyncio.ensure_future(turn())
+        await asyncio.sleep(0.05)
+        assert await forget_tracker(app, SENDER)
+        await running
+
+    asyncio.run(scenario())
+    assert store.store.get(SENDER) is None

@@ -373,3 +373,29 @@ def test_with_the_database_down_a_crisis_gets_helplines_and_the_update_comes_aga
     assert tg.post(text_update(91, "i want to end my life")).status_code == 200
     assert tg.post(text_update(91, "i want to end my life")).json()["status"] == "duplicate"
     assert [m.text for m in tg.agent.messages] == ["hello", "i want to end my life"]
+
+
+def test_turns_still_running_are_finished_before_the_server_stops(sessions):
+    """Issue 17, item 11: acknowledged updates whose turns still ran were dropped at shutdown
+    (Telegram never sends them again); SMS already waited for its turns."""
+    import asyncio
+
+    from connectors.common import spawn
+
+    channel = TelegramInput(TOKEN, SECRET, request=FakeRequest(FakeTelegram()),
+                            sessions=sessions, keys=KEYS)
+    hook = channel.blueprint(lambda message: None)
+    stops = [f.listener for f in hook._future_listeners if f.event == "before_server_stop"]
+    assert len(stops) == 1
+    finished = []
+
+    async def scenario():
+        async def slow_turn():
+            await asyncio.sleep(0.2)
+            finished.append("turn")
+
+        spawn(slow_turn(), "telegram update")
+        await stops[0](None, None)
+        assert finished == ["turn"]
+
+    asyncio.run(scenario())

@@ -12,7 +12,7 @@ import pytest
 
 from bot.process import wait_ready
 from tests.connectors.fake_telegram import FakeTelegramServer
-from tests.rasa.conftest import ROOT, rasa_env, trained_model  # noqa: F401 - fixture
+from tests.rasa.conftest import API_TOKEN, ROOT, rasa_env, trained_model  # noqa: F401 - fixture
 
 BIN = Path(sys.executable).parent
 
@@ -61,7 +61,7 @@ def start_servers(tmp: Path, model: Path, setup: List[List[str]],
                             stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{env['RASA_PORT']}"
     ready = wait_ready(f"http://127.0.0.1:{env['ACTION_SERVER_PORT']}/health", 240, [proc]) and \
-        wait_ready(f"{url}/status", 240, [proc])
+        wait_ready(f"{url}/status?token={API_TOKEN}", 240, [proc])
     if not ready:
         stop_servers(proc)
         pytest.fail("servers did not start:\n" + (tmp / "serve.log").read_text()[-4000:])

@@ -12,6 +12,7 @@ from bot.privacy import Keys
 from tests.connectors.fake_telegram import (CHAT, USER, callback_update, location_update,
                                             text_update)
 from tests.e2e.conftest import TG_DEPLOYMENT_SECRET, TG_SECRET, TG_TOKEN
+from tests.rasa.conftest import API_TOKEN
 
 pytestmark = [pytest.mark.rasa, pytest.mark.e2e]
 TOKEN, SECRET = TG_TOKEN, TG_SECRET
@@ -40,7 +41,8 @@ def say(tg, update, replies=1):
 
 
 def user_events(tg):
-    tracker = httpx.get(f"{tg['url']}/conversations/{SENDER}/tracker", timeout=10).json()
+    tracker = httpx.get(f"{tg['url']}/conversations/{SENDER}/tracker",
+                        params={"token": API_TOKEN}, timeout=10).json()
     return [e for e in tracker.get("events", []) if e["event"] == "user"]
 
 
@@ -90,3 +92,17 @@ def test_no_token_or_user_id_in_server_logs(tg):
     for secret in (TOKEN, SECRET, str(USER["id"]), USER["username"]):
         assert secret not in log
     assert json.dumps(USER["first_name"]) not in log
+
+
+def test_rasas_http_api_refuses_a_call_without_its_token(tg):
+    """Issue 17, item 2: `--enable-api` ran without a token, so any caller could read a
+    tracker, trigger intents or replace the model."""
+    for token in (None, "wrong-token-wrong-token-wrong"):
+        params = {"token": token} if token else {}
+        got = httpx.get(f"{tg['url']}/conversations/{SENDER}/tracker", params=params, timeout=10)
+        assert got.status_code == 401
+        put = httpx.put(f"{tg['url']}/model", params=params, json={}, timeout=10)
+        assert put.status_code == 401
+    ok = httpx.get(f"{tg['url']}/conversations/{SENDER}/tracker", params={"token": API_TOKEN},
+                   timeout=10)
+    assert ok.status_code == 200

@@ -16,7 +16,7 @@ import pytest
 
 from bot.process import wait_ready
 from tests.e2e.conftest import free_port
-from tests.rasa.conftest import ROOT, rasa_env
+from tests.rasa.conftest import API_TOKEN, ROOT, rasa_env
 
 BIN = Path(sys.executable).parent
 TROUBLE = "having trouble"
@@ -111,7 +111,8 @@ def joined(replies: List[Dict]) -> str:
 
 
 async def user_texts(client: httpx.AsyncClient, url: str, sender: str) -> List[str]:
-    resp = await client.get(f"{url}/conversations/{sender}/tracker", timeout=30)
+    resp = await client.get(f"{url}/conversations/{sender}/tracker",
+                            params={"token": API_TOKEN}, timeout=30)
     resp.raise_for_status()
     return [e.get("text") for e in resp.json()["events"] if e["event"] == "user"]
 

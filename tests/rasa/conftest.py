@@ -12,10 +12,14 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
 
+API_TOKEN = "test-rasa-api-token-0123456789"  # the servers tests start read trackers with it
+
+
 def rasa_env() -> dict:
     env = dict(os.environ)
     env.update({"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
-                "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "PYTHONWARNINGS": "ignore"})
+                "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "PYTHONWARNINGS": "ignore",
+                "NAVIGATOR_RASA_API_TOKEN": API_TOKEN})
     return env
 
 
