@@ -411,6 +411,15 @@ class TabularPackage:
             yield rec
 
 
+def _inside(root: Path, path: Path) -> bool:
+    """Whether ``path``, symbolic links followed, is within the package ``root``."""
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True
+
+
 def _descriptor(path: Path) -> Tuple[Path, Dict[str, Any]]:
     root = path if path.is_dir() else path.parent
     file = root / "datapackage.json" if path.is_dir() else path
@@ -426,6 +435,8 @@ def _descriptor(path: Path) -> Tuple[Path, Dict[str, Any]]:
     if link.endswith(".json") and "\n" not in link and not link.startswith(("{", "[")):
         # a symbolic link checked out as a plain file (the HSDS 3.0 CSV example ships one)
         if (root / link).is_file() and (root / link).resolve() != file.resolve():
+            if not _inside(root, root / link):
+                raise ImportFileError(f"{file}: links to {link!r}, outside the package")
             return root, _descriptor(root / link)[1]
         logger.warning("%s is a link to a missing %s; assuming the standard HSDS 3.0 file names",
                        file.name, link)
@@ -470,6 +481,8 @@ def open_datapackage(path: Union[str, Path], source_key: Optional[str] = None) -
         fields = {f.get("name") for f in (res.get("schema") or {}).get("fields", [])
                   if isinstance(f, dict)}
         found = next((p for p in (root / rel, root / "data" / rel) if p.is_file()), root / rel)
+        if found.exists() and not _inside(root, found):  # a symbolic link out of the package
+            raise ImportFileError(f"{root}: resource path {rel!r} points outside the package")
         declared[name] = (found, fields)
     version = _version(root, declared)
     if not declared["service"][0].is_file():

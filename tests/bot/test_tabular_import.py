@@ -229,7 +229,17 @@ def _drop_column(path: Path, column: str) -> None:
         out.writerows(rows)
 
 
+def _link_out(root: Path) -> None:
+    """Issue 17, item 15: a resource that is a symbolic link out of the package."""
+    phones = next(root.rglob("phones.csv"))
+    outside = root.parent / "secret-elsewhere.csv"
+    shutil.copy(phones, outside)
+    phones.unlink()
+    phones.symlink_to(outside)
+
+
 BREAKAGES = {
+    "a resource links out of the package": (_link_out, "outside the package"),
     "no descriptor": (lambda root: (root / "datapackage.json").unlink(), "no datapackage.json"),
     "descriptor not JSON": (lambda root: (root / "datapackage.json").write_text("{nope"),
                             "invalid JSON"),
