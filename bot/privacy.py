@@ -65,22 +65,37 @@ class Keys:
 
 
 def deployment_secret(settings: Settings) -> str:
-    """``NAVIGATOR_SECRET_KEY``, else the instance key file (created on first use)."""
+    """``NAVIGATOR_SECRET_KEY``, else the instance key file (created on first use).
+
+    The file is created whole or not at all (written aside, then linked into place: two
+    processes starting together end up with the same key, and none reads a half-written
+    file), and an existing one is refused if other users may read it (as ssh refuses a
+    private key)."""
     if settings.secret_key:
         return settings.secret_key
     path = Path(settings.secret_key_file)
-    if path.exists():
-        value = path.read_text("utf-8").strip()
-        if len(value) >= 32:
-            return value
-        raise ValueError(f"{path} holds no usable key: delete it or set NAVIGATOR_SECRET_KEY")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(value + "\n")
-    logger.info("created a new deployment secret in %s", path)
-    return value
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_urlsafe(48)
+        aside = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(value + "\n")
+        try:
+            os.link(aside, path)  # atomic: fails if another process created it first
+            logger.info("created a new deployment secret in %s", path)
+        except FileExistsError:
+            pass  # another process won the race: use its key
+        finally:
+            aside.unlink()
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        raise ValueError(f"{path} may be read by other users (mode {mode:o}): "
+                         f"run `chmod 600 {path}`")
+    value = path.read_text("utf-8").strip()
+    if len(value) >= 32:
+        return value
+    raise ValueError(f"{path} holds no usable key: delete it or set NAVIGATOR_SECRET_KEY")
 
 
 @lru_cache(maxsize=1)

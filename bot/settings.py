@@ -216,11 +216,18 @@ def _api_token(env: Mapping[str, str]) -> str:
     return value
 
 
+_PLACEHOLDER = re.compile(r"change[-_ ]?me|example|placeholder", re.I)
+
+
 def _secret(env: Mapping[str, str]) -> str:
     value = env.get("NAVIGATOR_SECRET_KEY", "")
     if value and len(value) < 32:
         raise SettingsError("NAVIGATOR_SECRET_KEY must be at least 32 characters "
                             "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)")
+    if value and _PLACEHOLDER.search(value):
+        raise SettingsError("NAVIGATOR_SECRET_KEY is still the example's placeholder: make a "
+                            "real one (e.g. `python -c 'import secrets; "
+                            "print(secrets.token_urlsafe(48))'`)")
     return value
 
 
