@@ -17,6 +17,7 @@ import hmac
 import logging
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import List, Optional
@@ -40,7 +41,16 @@ MIN_PASSWORD = 12
 SESSION_TTL = timedelta(hours=12)
 FREE_FAILURES, LOCK_FAILURES = 2, 10
 LOCK_TIME = timedelta(minutes=15)
+# Back-off is kept per client address and per (account, address): a stranger's failures lock
+# out only that stranger. The account on its own (guessing from many addresses) is only slowed,
+# never locked, so nobody can lock a worker out of their own account.
+ACCOUNT_MAX_DELAY = timedelta(seconds=30)
 _HASHER = PasswordHasher()
+# Each argon2 check takes the hasher's memory cost (64 MiB): at most this many run at once, so
+# a burst of logins cannot exhaust the console's memory (its pod has 512 Mi); others wait.
+HASH_SLOTS = 3
+HASH_WAIT_S = 20.0
+_HASHING = threading.BoundedSemaphore(HASH_SLOTS)
 # Verified against when the e-mail is unknown, so both paths cost one argon2 verification.
 _DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
 
@@ -155,7 +165,10 @@ def retry_after(sessions: sessionmaker, keys: List[str]) -> int:
     return max([0] + [int(w) + 1 for w in waits if w > 0])
 
 
-def _record_failure(sessions: sessionmaker, keys: List[str]) -> None:
+def _record_failure(sessions: sessionmaker, keys: List[str],
+                    capped: Optional[str] = None) -> None:
+    """Count a failure against ``keys``; ``capped`` (the account's own key) is delayed at most
+    ``ACCOUNT_MAX_DELAY``, never locked."""
     now = _now()
     with sessions() as s, s.begin():
         for key in keys:
@@ -165,10 +178,11 @@ def _record_failure(sessions: sessionmaker, keys: List[str]) -> None:
                 s.add(row)
             row.failures += 1
             row.last_failure_at = now
+            longest = ACCOUNT_MAX_DELAY if key == capped else LOCK_TIME
             if row.failures >= LOCK_FAILURES:
-                row.blocked_until = now + LOCK_TIME
+                row.blocked_until = now + longest
             elif row.failures > FREE_FAILURES:
-                delay = min(2 ** (row.failures - FREE_FAILURES), LOCK_TIME.total_seconds())
+                delay = min(2 ** (row.failures - FREE_FAILURES), longest.total_seconds())
                 row.blocked_until = now + timedelta(seconds=delay)
 
 
@@ -190,22 +204,30 @@ def authenticate(sessions: sessionmaker, email: str, password: str,
     """Check a login with back-off per account and per client address. The answer never says
     whether the e-mail exists."""
     email = (email or "").strip().lower()[:255]
-    keys = [throttle_key("email", email)] + ([throttle_key("ip", client)] if client else [])
+    account = throttle_key("email", email)
+    keys = [account] + ([throttle_key("email+ip", f"{email} {client}"),
+                         throttle_key("ip", client)] if client else [])
     wait = retry_after(sessions, keys)
     if wait:
         return LoginResult(None, wait)
     with sessions() as s:
         worker = s.execute(select(Worker).where(Worker.email == email)).scalar()
+    if not _HASHING.acquire(timeout=HASH_WAIT_S):  # too many at once: try again shortly
+        logger.warning("console login deferred: %d password checks already running", HASH_SLOTS)
+        return LoginResult(None, 5)
     try:
         _HASHER.verify(worker.password_hash if worker else _DUMMY_HASH, (password or "")[:1024])
         ok = worker is not None and worker.active
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
+    finally:
+        _HASHING.release()
     if not ok:
-        _record_failure(sessions, keys)
+        _record_failure(sessions, keys, capped=account if client else None)
         logger.info("console login failed")
         return LoginResult(None, retry_after(sessions, keys))
-    _clear(sessions, keys[0])
+    for key in keys[:2]:  # the right password: the account's own counts start again
+        _clear(sessions, key)
     if _HASHER.check_needs_rehash(worker.password_hash):
         with sessions() as s, s.begin():
             s.get(Worker, worker.id).password_hash = _HASHER.hash(password)

@@ -61,6 +61,9 @@ class Settings:
     console_host: str = "127.0.0.1"
     console_port: int = 8100
     console_secure_cookies: bool = True
+    # Proxies (addresses or networks) whose X-Forwarded-For the console trusts for the client's
+    # address (login back-off); empty: the direct peer is the client.
+    console_trusted_proxies: Tuple[str, ...] = ()
     # Production mode (deploy/README.md): shared stores so several replicas serve one user.
     tracker_db_url: str = ""  # Rasa's tracker store; empty: the SQLite file `tracker_db`
     redis_url: str = ""  # the Redis lock store (connectors/lockstore.py); empty: in-memory locks
@@ -136,6 +139,7 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         console_host=env.get("CONSOLE_HOST", "127.0.0.1"),
         console_port=_int(env, "CONSOLE_PORT", 8100),
         console_secure_cookies=_bool(env, "CONSOLE_SECURE_COOKIES", True),
+        console_trusted_proxies=_networks(env, "CONSOLE_TRUSTED_PROXIES"),
         tracker_db_url=_url(env, "TRACKER_DB_URL", ("postgresql", "sqlite")),
         redis_url=_url(env, "REDIS_URL", ("redis", "rediss")),
         redis_key_prefix=_word(env, "REDIS_KEY_PREFIX", "navigator"),
@@ -205,6 +209,20 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     if raw in ("0", "false", "no", "off"):
         return False
     raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+
+def _networks(env: Mapping[str, str], name: str) -> Tuple[str, ...]:
+    import ipaddress
+
+    out = []
+    for item in (env.get(name) or "").replace(" ", "").split(","):
+        if not item:
+            continue
+        try:
+            out.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError as exc:
+            raise SettingsError(f"{name}: {item!r} is not an address or network") from exc
+    return tuple(out)
 
 
 def _api_token(env: Mapping[str, str]) -> str:

@@ -11,10 +11,11 @@
 """
 from __future__ import annotations
 
+import ipaddress
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 from urllib.parse import urlsplit
 
 from fastapi import HTTPException, Request
@@ -123,6 +124,29 @@ def see_other(url: str) -> RedirectResponse:
 
 
 def client_address(request: Request) -> str:
-    """The client's address for login back-off (the direct peer; set up a proxy to pass its
-    own address only if it is trusted)."""
-    return request.client.host if request.client else ""
+    """The client's address for login back-off: the direct peer, unless the peer is one of
+    ``CONSOLE_TRUSTED_PROXIES`` (the ingress): then the nearest address in X-Forwarded-For
+    that is not a trusted proxy. A client's own X-Forwarded-For is never believed."""
+    peer = request.client.host if request.client else ""
+    trusted = state(request).settings.console_trusted_proxies
+    return forwarded_client(peer, request.headers.get("x-forwarded-for", ""), trusted)
+
+
+def forwarded_client(peer: str, forwarded: str, trusted: Tuple[str, ...]) -> str:
+    """The client address from the peer and an X-Forwarded-For header (see
+    :func:`client_address`)."""
+    networks = [ipaddress.ip_network(n) for n in trusted]
+
+    def is_trusted(address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in n for n in networks)
+
+    if not is_trusted(peer):
+        return peer
+    for hop in reversed([h.strip() for h in forwarded.split(",") if h.strip()]):
+        if not is_trusted(hop):
+            return hop
+    return peer

@@ -95,30 +95,61 @@ def test_add_org_validation(sessions):
         accounts.add_org(sessions, "ok", "again")
 
 
+def _time_passes(sessions) -> None:
+    with sessions() as s, s.begin():
+        s.execute(update(LoginThrottle).values(blocked_until=None))
+
+
 def test_login_back_off_and_lockout(sessions, worker):
     for _ in range(accounts.FREE_FAILURES):
         r = accounts.authenticate(sessions, "jo@example.org", "nope nope nope", "9.9.9.9")
         assert r.worker is None and r.retry_after == 0
     r = accounts.authenticate(sessions, "jo@example.org", "nope nope nope", "9.9.9.9")
     assert r.worker is None and r.retry_after >= 2
-    # Even the right password is refused while backing off.
+    # Even the right password is refused while backing off, from that address; a new e-mail
+    # from the same address is throttled too (the address is).
     assert accounts.authenticate(sessions, "jo@example.org", PASSWORD, "9.9.9.9").retry_after > 0
-    # Another address is throttled too (the account is), and a new e-mail from the same
-    # address is throttled (the address is).
-    assert accounts.authenticate(sessions, "jo@example.org", PASSWORD, "8.8.8.8").retry_after > 0
     assert accounts.authenticate(sessions, "someone@example.org", "x" * 12,
                                  "9.9.9.9").retry_after > 0
-    with sessions() as s, s.begin():  # time passes
-        s.execute(update(LoginThrottle).values(blocked_until=None))
+    with sessions() as s:
         keys = s.execute(select(LoginThrottle.key)).scalars().all()
     assert all("example.org" not in k and "9.9.9.9" not in k for k in keys)  # hashed keys
+    _time_passes(sessions)
     assert accounts.authenticate(sessions, "jo@example.org", PASSWORD, "7.7.7.7").worker
     for _ in range(accounts.LOCK_FAILURES):
-        with sessions() as s, s.begin():
-            s.execute(update(LoginThrottle).values(blocked_until=None))
-        accounts.authenticate(sessions, "jo@example.org", "nope nope nope", "")
-    wait = accounts.authenticate(sessions, "jo@example.org", PASSWORD, "").retry_after
-    assert wait > 14 * 60  # locked for 15 minutes
+        _time_passes(sessions)
+        accounts.authenticate(sessions, "jo@example.org", "nope nope nope", "6.6.6.6")
+    stranger = accounts.authenticate(sessions, "jo@example.org", PASSWORD, "6.6.6.6").retry_after
+    assert stranger > 14 * 60  # that address is locked out of this account for 15 minutes
+
+
+def test_a_stranger_cannot_lock_a_worker_out(sessions, worker):
+    """Issue 17, item 4: failures keyed on the account alone (and never cleared on success)
+    let anyone lock a worker out; behind a proxy every client shared one address."""
+    for _ in range(accounts.LOCK_FAILURES + 5):
+        _time_passes(sessions)
+        accounts.authenticate(sessions, "jo@example.org", "guess guess guess", "6.6.6.6")
+    wait = accounts.authenticate(sessions, "jo@example.org", PASSWORD, "7.7.7.7").retry_after
+    assert wait <= accounts.ACCOUNT_MAX_DELAY.total_seconds() + 1  # slowed, never locked
+    _time_passes(sessions)
+    assert accounts.authenticate(sessions, "jo@example.org", PASSWORD, "7.7.7.7").worker
+
+
+def test_the_client_address_behind_a_trusted_proxy():
+    from bot.console.web import forwarded_client
+
+    ingress = ("10.0.0.0/8",)
+    # Through the ingress: the nearest untrusted hop; a client's own header is not believed.
+    assert forwarded_client("10.1.2.3", "203.0.113.9", ingress) == "203.0.113.9"
+    assert forwarded_client("10.1.2.3", "1.1.1.1, 203.0.113.9, 10.0.0.7", ingress) \
+        == "203.0.113.9"
+    assert forwarded_client("203.0.113.9", "1.1.1.1", ingress) == "203.0.113.9"
+    assert forwarded_client("10.1.2.3", "", ingress) == "10.1.2.3"
+    assert forwarded_client("10.1.2.3", "1.1.1.1", ()) == "10.1.2.3"  # no proxy configured
+    with pytest.raises(SettingsError):
+        load_settings({"CONSOLE_TRUSTED_PROXIES": "not-a-network"})
+    assert load_settings({"CONSOLE_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.5"}
+                         ).console_trusted_proxies == ("10.0.0.0/8", "192.168.1.5/32")
 
 
 def test_sessions_are_stored_hashed_and_end_on_logout(sessions, worker):
@@ -205,3 +236,36 @@ def test_outbox_worker_runs_on_the_loop_and_wakes(sessions, worker):
 
     asyncio.run(scenario())
     assert sent == ["woken"]
+
+
+def test_parallel_logins_run_few_password_checks_at_once(sessions, worker, monkeypatch):
+    """Issue 17, item 5: each argon2 check takes 64 MiB; ten parallel logins ran ten at once
+    (over the console pod's 512 Mi)."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    running, most = [0], [0]
+    lock = threading.Lock()
+    real_verify = accounts._HASHER.verify  # noqa: F841 - kept by the closure below
+
+    def counted(*args):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.05)
+        try:
+            return real_verify(*args)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    real = accounts._HASHER
+    monkeypatch.setattr(accounts, "_HASHER", type("Counting", (), {
+        "verify": staticmethod(counted), "hash": staticmethod(real.hash),
+        "check_needs_rehash": staticmethod(real.check_needs_rehash)})())
+    with ThreadPoolExecutor(12) as pool:
+        results = list(pool.map(lambda i: accounts.authenticate(
+            sessions, "jo@example.org", PASSWORD, f"10.0.0.{i}"), range(12)))
+    assert all(r.worker for r in results)
+    assert most[0] <= accounts.HASH_SLOTS
