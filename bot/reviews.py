@@ -25,8 +25,8 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.handoff_models import AuditEntry, Worker
-from bot.models import Service
+from bot.handoff_models import AuditEntry, Organisation, Worker
+from bot.models import ChannelContact, Service
 from bot.privacy import mask_text
 from bot.review_models import PeerTip, ServiceRating
 
@@ -315,19 +315,39 @@ def approved_comments(sessions: sessionmaker, service_id: str, limit: int = 2) -
 
 
 # -- moderation ---------------------------------------------------------------------------------
-def pending(sessions: sessionmaker, limit: int = 100) -> List[ModerationItem]:
-    """Comments and tips waiting for a youth worker, oldest first, with the service name."""
+def _writers_org(s: Session, sender_col: Any, org_id: Optional[int], default_org: str) -> Any:
+    """A condition: the writer's organisation is ``org_id`` (None: any). A young person
+    belongs to the organisation their contact was referred by (the deep-link code, as for a
+    handoff: ``bot.handoff._route``), else to the default one; so is a forgotten writer."""
+    if org_id is None:
+        return True
+    default_id = s.execute(select(Organisation.id).where(Organisation.slug == default_org)
+                           ).scalar()
+    referred = (select(Organisation.id)
+                .join(ChannelContact, ChannelContact.referral == Organisation.slug)
+                .where(ChannelContact.sender_id == sender_col).limit(1).scalar_subquery())
+    return func.coalesce(referred, default_id if default_id is not None else -1) == org_id
+
+
+def pending(sessions: sessionmaker, limit: int = 100, org_id: Optional[int] = None,
+            default_org: str = "default") -> List[ModerationItem]:
+    """Comments and tips waiting for a youth worker, oldest first, with the service name;
+    ``org_id``: only those written by young people of that organisation (a comment may name
+    its writer before it is checked, so only their own organisation's workers read it)."""
     limit = max(0, int(limit))
     with sessions() as s:
         comments = s.execute(select(ServiceRating, Service.name)
                              .outerjoin(Service, Service.id == ServiceRating.service_id)
                              .where(ServiceRating.comment_status == "pending",
-                                    ServiceRating.comment.isnot(None))
+                                    ServiceRating.comment.isnot(None),
+                                    _writers_org(s, ServiceRating.sender_id, org_id,
+                                                 default_org))
                              .order_by(ServiceRating.updated_at, ServiceRating.id)
                              .limit(limit)).all()
         tips = s.execute(select(PeerTip, Service.name)
                          .outerjoin(Service, Service.id == PeerTip.service_id)
-                         .where(PeerTip.status == "pending")
+                         .where(PeerTip.status == "pending",
+                                _writers_org(s, PeerTip.sender_id, org_id, default_org))
                          .order_by(PeerTip.created_at, PeerTip.id).limit(limit)).all()
     gone = "(no longer in the directory)"
     items = [ModerationItem("comment", r.id, r.service_id, name or gone, r.comment,
@@ -338,13 +358,16 @@ def pending(sessions: sessionmaker, limit: int = 100) -> List[ModerationItem]:
     return items[:limit]
 
 
-def pending_count(sessions: sessionmaker) -> int:
-    """How many comments and tips wait for moderation."""
+def pending_count(sessions: sessionmaker, org_id: Optional[int] = None,
+                  default_org: str = "default") -> int:
+    """How many comments and tips wait for moderation (``org_id``: see :func:`pending`)."""
     with sessions() as s:
         return int((s.execute(select(func.count()).select_from(ServiceRating).where(
-            ServiceRating.comment_status == "pending")).scalar() or 0)
+            ServiceRating.comment_status == "pending", ServiceRating.comment.isnot(None),
+            _writers_org(s, ServiceRating.sender_id, org_id, default_org))).scalar() or 0)
             + (s.execute(select(func.count()).select_from(PeerTip).where(
-                PeerTip.status == "pending")).scalar() or 0))
+                PeerTip.status == "pending",
+                _writers_org(s, PeerTip.sender_id, org_id, default_org))).scalar() or 0))
 
 
 def _moderator(s: Session, worker_id: int) -> Worker:
@@ -357,7 +380,7 @@ def _moderator(s: Session, worker_id: int) -> Worker:
 
 
 def moderate(sessions: sessionmaker, kind: str, item_id: int, approve: bool, worker_id: int,
-             *, seen: Optional[str] = None) -> None:
+             *, seen: Optional[str] = None, default_org: Optional[str] = None) -> None:
     """Approve or reject a pending comment or tip, and write it to the audit log. ``seen``
     (optional, :func:`fingerprint` of the text shown) refuses a text changed since."""
     if kind not in KINDS:
@@ -372,7 +395,9 @@ def moderate(sessions: sessionmaker, kind: str, item_id: int, approve: bool, wor
     now = datetime.now(timezone.utc)
     with sessions() as s, s.begin():
         worker = _moderator(s, worker_id)
-        found = s.execute(select(col, text_col).where(model.id == item_id)).first()
+        mine = (_writers_org(s, model.sender_id, worker.org_id, default_org)
+                if default_org is not None else True)
+        found = s.execute(select(col, text_col).where(model.id == item_id, mine)).first()
         if found is None or (kind == "comment" and found[1] is None):
             raise ReviewNotFound(f"no such {kind}")
         if found[0] != "pending":

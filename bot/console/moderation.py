@@ -1,6 +1,8 @@
 """The moderation queue (``/moderation``): rating comments and peer tips wait here until a youth
 worker approves or rejects them (:mod:`bot.reviews`). Youth workers and admins only; a peer
-mentor (or any other role) gets 403. Each POST checks the CSRF token and redirects back."""
+mentor (or any other role) gets 403. Each worker sees and decides only what young people of
+their own organisation wrote (another organisation's item answers 404 like a missing one).
+Each POST checks the CSRF token and redirects back."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -37,11 +39,12 @@ def moderation_page(request: Request, info: SessionInfo = Depends(current)) -> H
     """Pending comments and tips, oldest first, each with Approve / Reject."""
     _moderator(info)
     sessions = state(request).sessions
-    items = reviews.pending(sessions)
+    org = state(request).settings.default_org
+    items = reviews.pending(sessions, org_id=info.worker.org_id, default_org=org)
     now = datetime.now(timezone.utc)
     return render(request, "moderation.html", {
         "items": items, "ages": {(i.kind, i.id): _age(i.created_at, now) for i in items},
-        "moderation_count": reviews.pending_count(sessions)})
+        "moderation_count": reviews.pending_count(sessions, info.worker.org_id, org)})
 
 
 @router.post("/{kind}/{item_id}")
@@ -58,7 +61,8 @@ def decide(request: Request, kind: str, item_id: int, csrf_token: Optional[str] 
                       {"message": "Choose approve or reject."}, 400)
     try:
         reviews.moderate(state(request).sessions, kind, item_id, DECISIONS[decision],
-                         info.worker.id, seen=seen or None)
+                         info.worker.id, seen=seen or None,
+                         default_org=state(request).settings.default_org)
     except reviews.ReviewNotFound:
         return render(request, "error.html", {"message": "No such comment or tip."}, 404)
     except reviews.NotAllowed as exc:

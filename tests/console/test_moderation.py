@@ -6,7 +6,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from bot import reviews
+from bot import contacts, reviews
 from bot.console import create_console_app
 from bot.handoff_models import AuditEntry, Worker
 from bot.models import Service
@@ -29,6 +29,8 @@ def items(sessions):
     """A pending comment (with a phone number in it) and a pending tip."""
     with sessions() as s, s.begin():
         s.add(Service(id=SVC, name="Leeds Nightstop"))
+    for sender, chat in (("tg-a", "111"), ("tg-b", "222")):  # young people of Leeds Youth Hub
+        contacts.remember_contact(sessions, KEYS, sender, "telegram", chat, "leeds_hub")
     comment = reviews.rate(sessions, "tg-a", SVC, 2, "cold rooms, call me 07700 900123")
     tip = reviews.add_tip(sessions, "tg-b", SVC, "ask for the youth worker at the desk")
     return comment, tip
@@ -140,6 +142,7 @@ def test_a_changed_comment_is_not_approved_unseen(jo, sessions, items):
 
 
 def test_user_text_is_escaped(jo, sessions, items):
+    contacts.remember_contact(sessions, KEYS, "tg-c", "telegram", "333", "leeds_hub")
     reviews.add_tip(sessions, "tg-c", SVC, XSS)
     page = jo.get("/moderation").text
     assert "<script>document.title" not in page and "<img src=x" not in page
@@ -178,3 +181,33 @@ def test_login_required(app, items):
         assert r.status_code == 303 and r.headers["location"] == "/login"
         assert c.post("/moderation/tip/1", data={"decision": "approve"},
                       follow_redirects=False).status_code == 401
+
+
+def test_another_organisations_worker_neither_sees_nor_decides(app, items, sessions):
+    """Issue 17, item 16: the queue was not scoped by organisation: a comment (which may name
+    its writer until it is checked) was read by every organisation's workers."""
+    comment, tip = items
+    with client_for(app) as eve:
+        assert login(eve, "eve@example.org").status_code == 303
+        page = eve.get("/moderation")
+        assert page.status_code == 200 and "cold rooms" not in page.text
+        assert "ask for the youth worker" not in page.text
+        form = eve.get("/moderation")
+        got = _post(eve, f"/moderation/comment/{comment.id}", decision="approve",
+                    csrf_token=csrf_of(form.text))
+        assert got.status_code == 404
+    assert _statuses(sessions) == (["pending"], ["pending"])
+    # A young person with no referral belongs to the default organisation's queue.
+    reviews.add_tip(sessions, "sms-z", SVC, "the night staff are kind")
+    assert [i.text for i in reviews.pending(sessions, org_id=None)][-1] == "the night staff are kind"
+    leeds = {i.text for i in reviews.pending(sessions, org_id=comment_org(sessions, "leeds_hub"))}
+    assert "the night staff are kind" not in leeds and len(leeds) == 2
+    default = {i.text for i in reviews.pending(sessions, org_id=comment_org(sessions, "default"))}
+    assert default == {"the night staff are kind"}
+
+
+def comment_org(sessions, slug: str) -> int:
+    from bot.handoff_models import Organisation
+
+    with sessions() as s:
+        return s.execute(select(Organisation.id).where(Organisation.slug == slug)).scalar_one()
