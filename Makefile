@@ -21,10 +21,10 @@ help:
 	@echo "make test   - the whole test suite (unit, actions, Rasa validate/train/stories/NLU, e2e)"
 	@echo "make serve  - start every process without the chat (Ctrl-C / SIGTERM stops them)"
 
-$(STAMP): requirements.lock constraints.txt pyproject.toml
+$(STAMP): requirements.lock requirements-dev.lock constraints.txt pyproject.toml
 	@test -n "$(PY310)" || { echo "Python 3.10 not found: install it (e.g. pyenv install 3.10.13)"; exit 1; }
 	$(PY310) -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check -r requirements.lock -c constraints.txt
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.lock -r requirements-dev.lock -c constraints.txt
 	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e .
 	$(BIN)/pip check
 	@touch $@
