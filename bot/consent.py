@@ -150,7 +150,7 @@ def privacy_text(channel: str, retention_days: int = 365) -> str:
         return (f"We keep: your messages, what you're looking for, your area, age, plan and "
                 f"ratings, and your number (locked) to reply. Youth workers may read the chat to help you; no one "
                 f"else. Deleted after {_months(retention_days)} without use. MYDATA: get a "
-                f"copy. FORGET: delete it all.")
+                f"copy. FORGET: delete it all (the text firm keeps only when texts were sent).")
     kept = ("your messages to me, what you're looking for, your area and your age, your plan, "
             "and any ratings or tips you leave")
     if address:
@@ -162,7 +162,8 @@ def privacy_text(channel: str, retention_days: int = 365) -> str:
             f"counts, never names, numbers or messages.\n"
             f"How long: everything is deleted after {_months(retention_days)} without use.\n"
             f"Your choices: {word(channel, EXPORT)} sends you a copy of what I keep; "
-            f"{word(channel, FORGET)} deletes it all, any time.")
+            f"{word(channel, FORGET)} deletes it all, any time (a copy of your messages stays "
+            f"only on your own device).")
 
 
 def child_check_text(age: int, region: str) -> str:

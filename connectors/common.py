@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from typing import Any, Awaitable, Callable, Dict, List, Set, TypeVar
 
 from sqlalchemy.orm import sessionmaker
@@ -58,9 +59,29 @@ async def forget_tracker(app: Any, sender_id: str) -> bool:
     agent = getattr(getattr(app, "ctx", None), "agent", None)
     lock_store = getattr(agent, "lock_store", None)
     if lock_store is None:
-        return await _forget_tracker(agent, sender_id)
-    async with lock_store.lock(sender_id, wait_time_in_seconds=0.05):
-        return await _forget_tracker(agent, sender_id)
+        done = await _forget_tracker(agent, sender_id)
+    else:
+        async with lock_store.lock(sender_id, wait_time_in_seconds=0.05):
+            done = await _forget_tracker(agent, sender_id)
+    _publish_forget(agent, sender_id)
+    return done
+
+
+FORGET_EVENT = "navigator_forget"
+
+
+def _publish_forget(agent: Any, sender_id: str) -> None:
+    """Tell the event stream's consumers to delete every event of ``sender_id`` (Rasa streamed
+    them, user text included, to the broker; docs/safety.md says what a consumer must do)."""
+    store = getattr(agent, "tracker_store", None)
+    broker = getattr(getattr(store, "_tracker_store", store), "event_broker", None)
+    if broker is None:
+        return
+    try:
+        broker.publish({"event": FORGET_EVENT, "sender_id": sender_id,
+                        "timestamp": time.time()})
+    except Exception as exc:  # noqa: BLE001 - the deletion itself has happened
+        logger.error("the event stream was not told to forget (%s)", type(exc).__name__)
 
 
 async def _forget_tracker(agent: Any, sender_id: str) -> bool:

@@ -143,6 +143,9 @@ async def forget_now(sessions: sessionmaker, app: Any, message: Any, channel: st
     await in_thread(forget.forget_app_data, sessions, sender)
     await forget_tracker(app, sender)
     await reminders.cancel(sender)
+    redact = getattr(out, "redact_history", None)
+    if redact is not None:  # SMS: the words of the texts in the provider's logs too
+        await redact(sender)
     goodbye = getattr(out, "send_goodbye", None)
     if goodbye is not None:  # SMS: untracked, so no delivery report brings the id back
         await goodbye(sender, consent.forgotten(channel))

@@ -142,6 +142,12 @@ class SMSOutput(OutputChannel):
         """The number this turn came from, if the reply goes back to its sender."""
         return self.address[1] if self.address and self.address[0] == recipient_id else None
 
+    async def redact_history(self, recipient_id: str) -> None:
+        """After a forget: blank the texts to and from this turn's number in Twilio's logs."""
+        phone = self._turn_phone(recipient_id)
+        if phone:
+            await in_thread(self.channel.redact_history, phone)
+
     async def send_goodbye(self, recipient_id: str, text: str) -> None:
         """The last message after a forget: sent now, untracked (no delivery report, so no row
         brings the sender id back), and nothing else of this turn goes out."""
@@ -269,6 +275,30 @@ class SMSInput(ChannelState, InputChannel):
                 record_status(self.sessions, msg.sid, sender_id, msg.status or "queued")
             return True
         return False
+
+    def redact_history(self, phone: str) -> int:
+        """Blank the words of every message to or from ``phone`` in Twilio's message logs
+        (Twilio's redaction: the body updated to empty; it keeps the metadata), after a
+        "delete my data" (blocking: call it in a worker thread). How many were blanked."""
+        blanked = 0
+        for direction in ({"to": phone}, {"from_": phone}):
+            try:
+                messages = self.client.messages.list(limit=1000, **direction)
+            except Exception as exc:  # noqa: BLE001 - the rest of the forget has happened
+                logger.error("Twilio message logs not listed for redaction: %s",
+                             type(exc).__name__)
+                continue
+            for message in messages:
+                if not message.body:
+                    continue
+                try:
+                    self.client.messages(message.sid).update(body="")
+                    blanked += 1
+                except TwilioRestException as exc:  # e.g. a message still being sent
+                    logger.warning("Twilio did not blank a message: HTTP %s, error %s",
+                                   exc.status, exc.code)
+        logger.info("blanked %d messages in Twilio's logs after a forget", blanked)
+        return blanked
 
     # -- the webhooks -------------------------------------------------------------------------
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:

@@ -25,6 +25,7 @@ ACCOUNT_SID = "AC" + "0" * 31 + "1"
 AUTH_TOKEN = "f" * 32
 TWILIO_NUMBER = "+447700900000"
 _PATH = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-f]{32})/Messages\.json$")
+_ONE = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-f]{32})/Messages/(SM[0-9a-f]{32})\.json$")
 
 
 def signed(url: str, params: Dict[str, str], token: str = AUTH_TOKEN) -> Tuple[str, dict]:
@@ -78,24 +79,51 @@ class RecordingHttpClient(HttpClient):
         self.requests: List[dict] = []
         self.fail: Dict[str, Tuple[int, int]] = {}
         self.lock = threading.Lock()
+        self.log: Dict[str, dict] = {}  # Twilio's message log: sid -> Message resource
+
+    def received(self, from_: str, body: str, to: str = TWILIO_NUMBER) -> None:
+        """An inbound message in Twilio's log (as a real inbound SMS would leave)."""
+        msg = message_json(ACCOUNT_SID, to, from_, body)
+        msg["direction"], msg["status"] = "inbound", "received"
+        self.log[msg["sid"]] = msg
 
     def request(self, method: str, url: str, params=None, data=None, headers=None, auth=None,
                 timeout=None, allow_redirects=False) -> Response:
         data = dict(data or {})
         with self.lock:
-            self.requests.append({"method": method, "url": url, "data": data, "auth": auth})
-        m = _PATH.match(url.split("api.twilio.com", 1)[-1])
+            self.requests.append({"method": method, "url": url, "data": data, "auth": auth,
+                                  "params": dict(params or {})})
+        path = url.split("api.twilio.com", 1)[-1]
+        m, one = _PATH.match(path), _ONE.match(path)
+        if method == "GET" and m:  # the list, filtered by To / From, one page
+            query = dict(params or {})
+            found = [msg for msg in self.log.values()
+                     if all(msg[k.lower()] == v for k, v in query.items() if k in ("To", "From"))]
+            return Response(200, json.dumps({
+                "messages": found, "page": 0, "page_size": 50, "start": 0, "end": len(found),
+                "first_page_uri": path, "next_page_uri": None, "previous_page_uri": None,
+                "uri": path}))
+        if method == "POST" and one:  # an update: Body "" redacts the message's text
+            msg = self.log.get(one.group(2))
+            if msg is None:
+                return Response(404, json.dumps(error_json(20404, 404, "not found")))
+            if "Body" in data:
+                msg["body"] = data["Body"]
+            return Response(200, json.dumps(msg))
         if method != "POST" or not m:
             return Response(404, json.dumps(error_json(20404, 404, "not found")))
         if data.get("To") in self.fail:
             status, code = self.fail[data["To"]]
             return Response(status, json.dumps(error_json(code, status, "refused")))
-        return Response(201, json.dumps(message_json(m.group(1), data["To"], data["From"],
-                                                     data["Body"])))
+        msg = message_json(m.group(1), data["To"], data["From"], data["Body"])
+        self.log[msg["sid"]] = msg
+        return Response(201, json.dumps(msg))
 
     @property
     def sent(self) -> List[dict]:
-        return [r["data"] for r in self.requests if r["method"] == "POST"]
+        """The messages created (sent), in order."""
+        return [r["data"] for r in self.requests
+                if r["method"] == "POST" and _PATH.match(r["url"].split("api.twilio.com", 1)[-1])]
 
 
 class FakeTwilioServer:

@@ -383,3 +383,16 @@ def test_forget_waits_for_a_turn_in_flight_so_nothing_is_written_back():
 
     asyncio.run(scenario())
     assert store.store.get(SENDER) is None
+
+
+def test_forget_tells_the_event_stream_to_delete_the_senders_events():
+    """Issue 17, item 9: Rasa streams every event, user text included, to the broker; a
+    forget now publishes a deletion event for its consumers (docs/safety.md)."""
+    from connectors.common import FORGET_EVENT, forget_tracker
+
+    published = []
+    store = InMemoryTrackerStore(Domain.empty())
+    store.event_broker = SimpleNamespace(publish=published.append)
+    app = SimpleNamespace(ctx=SimpleNamespace(agent=SimpleNamespace(tracker_store=store)))
+    asyncio.run(forget_tracker(app, SENDER))
+    assert [(e["event"], e["sender_id"]) for e in published] == [(FORGET_EVENT, SENDER)]

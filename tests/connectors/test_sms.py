@@ -403,6 +403,27 @@ def test_forget_asks_to_confirm_then_deletes_everything(sessions):
     run(scenario())
 
 
+def test_forget_blanks_the_texts_in_twilios_logs(sessions):
+    """Issue 17, item 9: forget deleted our copy, but the words stayed in Twilio's message log
+    (inbound and outbound). Twilio's redaction (the body updated to empty) blanks them."""
+    async def scenario():
+        async with running(sessions) as h:
+            h.http.received(PHONE, "my name is Jo and I sleep at the bus station")
+            await h.text(PHONE, "my name is Jo and I sleep at the bus station")
+            h.http.received("+447700900999", "someone else's text")
+            other = [m for m in h.http.log.values() if m["from"] == "+447700900999"]
+            h.http.received(PHONE, "FORGET")
+            await h.text(PHONE, "FORGET")
+            await h.text(PHONE, "FORGET")
+            goodbye = h.sent_to(PHONE)[-1]
+            assert "deleted" in goodbye
+            mine = [m for m in h.http.log.values() if PHONE in (m["to"], m["from"])]
+            assert len(mine) >= 4
+            assert [m["body"] for m in mine if m["body"]] == [goodbye]  # only the goodbye
+            assert other[0]["body"] == "someone else's text"  # nobody else's
+    run(scenario())
+
+
 def test_privacy_keyword_explains_what_is_kept(sessions):
     async def scenario():
         async with running(sessions) as h:
