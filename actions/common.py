@@ -28,6 +28,13 @@ def slot_point(tracker: Tracker) -> tuple:
     return float(lat), float(lon)
 
 
+def new_search(needs: List[str], text: str) -> List[Dict[str, Any]]:
+    """The slots that start a new search for ``needs`` (most urgent first), asked in ``text``."""
+    return [SlotSet("needs", list(needs)), SlotSet("current_need", needs[0]),
+            SlotSet("result_offset", 0.0), SlotSet("result_ids", []),
+            SlotSet("need_text", (text or "")[:500])]
+
+
 def place_slots(place: Any) -> List[Dict[str, Any]]:
     """The slots of a resolved place (bot.places.Place): its name and point."""
     return [SlotSet("location", place.name), SlotSet("latitude", place.latitude),

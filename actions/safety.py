@@ -20,8 +20,8 @@ from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import (button, channel_of, latest_intent, latest_text, on_sms, place_slots,
-                            slot_age)
+from actions.common import (button, channel_of, latest_intent, latest_text, new_search, on_sms,
+                            place_slots, slot_age)
 from actions.handoff import open_handoff
 from bot.navigator import get_navigator
 from bot.needs import detect_needs
@@ -95,9 +95,7 @@ async def crisis_support(dispatcher: CollectingDispatcher, tracker: Tracker,
     events = [ActiveLoop(None), SlotSet("requested_slot", None)] + [SlotSet(s, None) for s in CLEAR]
     need = SEARCH_AFTER.get(kinds[0]) if kinds else None
     if need:  # a bed tonight, eating-disorder support: the help is a service, so find one
-        events += [SlotSet("needs", [need]), SlotSet("current_need", need),
-                   SlotSet("result_offset", 0.0), SlotSet("result_ids", []),
-                   SlotSet("need_text", latest_text(tracker)[:500])]
+        events += new_search([need], latest_text(tracker))
         # "nowhere to sleep tonight in Nottingham, I'm 25": the search asks nothing again
         events += await _place_and_age(tracker)
         events.append(FollowupAction("search_form"))
@@ -132,9 +130,7 @@ class ActionSafetyCheck(Action):
         if resume is None:
             needs = _needs_of_message(tracker)
             if needs:  # "kicked out and scared, need a bed tonight": the search waits for "yes"
-                events += [SlotSet("needs", needs), SlotSet("current_need", needs[0]),
-                           SlotSet("result_offset", 0.0), SlotSet("result_ids", []),
-                           SlotSet("need_text", latest_text(tracker)[:500])]
+                events += new_search(needs, latest_text(tracker))
                 events += await _place_and_age(tracker)
                 resume = "search_form"
         events.append(SlotSet("resume_form", resume))
@@ -223,10 +219,8 @@ class ActionSafetyAnswer(Action):
         needs = _needs_of_message(tracker) or detect_needs(latest_text(tracker),
                                                            latest_intent(tracker))
         if needs:
-            return events + [SlotSet("needs", needs), SlotSet("current_need", needs[0]),
-                             SlotSet("result_offset", 0.0), SlotSet("result_ids", []),
-                             SlotSet("need_text", latest_text(tracker)[:500]),
-                             FollowupAction("search_form")]
+            return events + new_search(needs, latest_text(tracker)) + [
+                FollowupAction("search_form")]
         follow = _FOLLOW.get(latest_intent(tracker))
         if follow:
             return events + [FollowupAction(follow)]

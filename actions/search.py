@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import (RISK_INTENTS, SKIPPED, button, channel_of, detail_buttons, latest_intent,
-                            latest_text, on_sms, place_label, place_slots, slot_age,
+                            latest_text, new_search, on_sms, place_label, place_slots, slot_age,
                             slot_point)
 from actions.privacy import ask_if_child, unconfirmed_child_age
 from bot import consent
@@ -58,9 +58,7 @@ def guessed_search(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[D
     dispatcher.utter_message(text=f"It sounds like you're looking for help with "
                                   f"{need_phrase(need)}. If I've got that wrong, just tell me "
                                   f"what you need.")
-    return [SlotSet("needs", [need]), SlotSet("current_need", need),
-            SlotSet("result_offset", 0.0), SlotSet("result_ids", []),
-            SlotSet("need_text", text[:500]), FollowupAction("search_form")]
+    return new_search([need], text) + [FollowupAction("search_form")]
 
 
 class ActionSetNeeds(Action):
@@ -76,9 +74,7 @@ class ActionSetNeeds(Action):
                              msg.get("intent_ranking") or [])
         if not needs:
             return []
-        events = [SlotSet("needs", needs), SlotSet("current_need", needs[0]),
-                  SlotSet("result_offset", 0.0), SlotSet("result_ids", []),
-                  SlotSet("need_text", (msg.get("text") or "")[:500])]
+        events = new_search(needs, msg.get("text") or "")
         point = _metadata_point(tracker)
         if point:
             events += [SlotSet(k, v) for k, v in point.items()]

@@ -27,8 +27,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
 
 from bot.contacts import contact_row
-from bot.forget import as_utc, is_pending
-from bot.models import ChannelContact
+from bot.forget import is_pending
+from bot.models import ChannelContact, as_utc
 from bot.parsing import parse_age
 from bot.safeguarding import check
 from bot.safeguarding.helplines import region_help

@@ -34,8 +34,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from bot import contacts, reviews
+from bot.handoff import merge_risk
 from bot.handoff_models import Handoff, HandoffMessage, HandoffNote, HandoffTag, OutboxItem
-from bot.models import ChannelContact, SafeguardingAlert, SmsStatus
+from bot.models import ChannelContact, SafeguardingAlert, SmsStatus, as_utc
 from bot.pathway_models import PathwayGoal, PathwayStep, ReferralOutcome
 from bot.settings import Settings
 
@@ -164,8 +165,7 @@ def forget_child(sessions: sessionmaker, sender_id: str) -> bool:
         else:
             keep = True
             if live is not None:
-                live.risk = ",".join(dict.fromkeys(
-                    [k for k in (live.risk or "").split(",") if k] + ["under_13"]))[:255]
+                live.risk = merge_risk(live.risk, ["under_13"])
                 if s.get(HandoffTag, (live.id, UNDER_13)) is None:
                     s.add(HandoffTag(handoff_id=live.id, tag=UNDER_13))
             for alert in alerts:
@@ -192,11 +192,6 @@ def forget(sessions: sessionmaker, tracker: Union[str, Engine, None],
 # -- the confirmation step (channels with commands: Telegram /forget, SMS FORGET) -------------
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def as_utc(ts: datetime) -> datetime:
-    """``ts`` with a time zone (SQLite gives naive datetimes back; they are UTC)."""
-    return ts if ts.tzinfo else ts.replace(tzinfo=timezone.utc)
 
 
 def is_pending(asked: Optional[datetime], now: Optional[datetime] = None) -> bool:

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.duty import RESUME_MESSAGE
 from bot.handoff_models import Handoff, HandoffMessage, Organisation, OutboxItem, Worker
-from bot.models import ChannelContact
+from bot.models import ChannelContact, as_utc
 from bot.safeguarding import assess
 from bot.settings import get_settings
 
@@ -447,9 +447,7 @@ def hand_back_unclaimed(sessions: sessionmaker, sender_id: str, wait_minutes: in
         h = s.execute(select(Handoff).where(Handoff.open_sender == sender_id)).scalar()
         if h is None or h.status != "open" or h.urgent or h.worker_id is not None:
             return False
-        created = h.created_at if h.created_at.tzinfo else h.created_at.replace(
-            tzinfo=timezone.utc)
-        if now - created < timedelta(minutes=wait_minutes):
+        if now - as_utc(h.created_at) < timedelta(minutes=wait_minutes):
             return False
         h.status, h.closed_at, h.open_sender = "handed_back", now, None
     logger.info("handoff %s handed back to the bot: no one took it in %d minutes", h.id,

@@ -32,6 +32,11 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def as_utc(ts: datetime) -> datetime:
+    """``ts`` with a time zone (SQLite gives naive datetimes back; they are UTC)."""
+    return ts if ts.tzinfo else ts.replace(tzinfo=timezone.utc)
+
+
 class Taxonomy(Base):
     __tablename__ = "taxonomy"
     id = Column(ID, primary_key=True)

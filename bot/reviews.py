@@ -315,18 +315,18 @@ def approved_comments(sessions: sessionmaker, service_id: str, limit: int = 2) -
 
 
 # -- moderation ---------------------------------------------------------------------------------
-def _writers_org(s: Session, sender_col: Any, org_id: Optional[int], default_org: str) -> Any:
+def _writers_org(sender_col: Any, org_id: Optional[int], default_org: str) -> Any:
     """A condition: the writer's organisation is ``org_id`` (None: any). A young person
     belongs to the organisation their contact was referred by (the deep-link code, as for a
     handoff: ``bot.handoff._route``), else to the default one; so is a forgotten writer."""
     if org_id is None:
         return True
-    default_id = s.execute(select(Organisation.id).where(Organisation.slug == default_org)
-                           ).scalar()
     referred = (select(Organisation.id)
                 .join(ChannelContact, ChannelContact.referral == Organisation.slug)
                 .where(ChannelContact.sender_id == sender_col).limit(1).scalar_subquery())
-    return func.coalesce(referred, default_id if default_id is not None else -1) == org_id
+    default = (select(Organisation.id).where(Organisation.slug == default_org)
+               .scalar_subquery())
+    return func.coalesce(referred, default) == org_id
 
 
 def pending(sessions: sessionmaker, limit: int = 100, org_id: Optional[int] = None,
@@ -340,14 +340,14 @@ def pending(sessions: sessionmaker, limit: int = 100, org_id: Optional[int] = No
                              .outerjoin(Service, Service.id == ServiceRating.service_id)
                              .where(ServiceRating.comment_status == "pending",
                                     ServiceRating.comment.isnot(None),
-                                    _writers_org(s, ServiceRating.sender_id, org_id,
+                                    _writers_org(ServiceRating.sender_id, org_id,
                                                  default_org))
                              .order_by(ServiceRating.updated_at, ServiceRating.id)
                              .limit(limit)).all()
         tips = s.execute(select(PeerTip, Service.name)
                          .outerjoin(Service, Service.id == PeerTip.service_id)
                          .where(PeerTip.status == "pending",
-                                _writers_org(s, PeerTip.sender_id, org_id, default_org))
+                                _writers_org(PeerTip.sender_id, org_id, default_org))
                          .order_by(PeerTip.created_at, PeerTip.id).limit(limit)).all()
     gone = "(no longer in the directory)"
     items = [ModerationItem("comment", r.id, r.service_id, name or gone, r.comment,
@@ -364,10 +364,10 @@ def pending_count(sessions: sessionmaker, org_id: Optional[int] = None,
     with sessions() as s:
         return int((s.execute(select(func.count()).select_from(ServiceRating).where(
             ServiceRating.comment_status == "pending", ServiceRating.comment.isnot(None),
-            _writers_org(s, ServiceRating.sender_id, org_id, default_org))).scalar() or 0)
+            _writers_org(ServiceRating.sender_id, org_id, default_org))).scalar() or 0)
             + (s.execute(select(func.count()).select_from(PeerTip).where(
                 PeerTip.status == "pending",
-                _writers_org(s, PeerTip.sender_id, org_id, default_org))).scalar() or 0))
+                _writers_org(PeerTip.sender_id, org_id, default_org))).scalar() or 0))
 
 
 def _moderator(s: Session, worker_id: int) -> Worker:
@@ -395,7 +395,7 @@ def moderate(sessions: sessionmaker, kind: str, item_id: int, approve: bool, wor
     now = datetime.now(timezone.utc)
     with sessions() as s, s.begin():
         worker = _moderator(s, worker_id)
-        mine = (_writers_org(s, model.sender_id, worker.org_id, default_org)
+        mine = (_writers_org(model.sender_id, worker.org_id, default_org)
                 if default_org is not None else True)
         found = s.execute(select(col, text_col).where(model.id == item_id, mine)).first()
         if found is None or (kind == "comment" and found[1] is None):

@@ -33,6 +33,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http import HttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
+from twilio.twiml.messaging_response import MessagingResponse
 
 from bot import consent, contacts
 from bot.deliveries import permanent_failure, record_status
@@ -55,9 +56,9 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 def twiml_message(text: str) -> str:
     """A TwiML reply carrying one message (Twilio sends it to the sender; nothing stored)."""
-    body = to_gsm(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return ('<?xml version="1.0" encoding="UTF-8"?><Response><Message>' + body
-            + "</Message></Response>")
+    reply = MessagingResponse()
+    reply.message(to_gsm(text))
+    return str(reply)
 RETRY_STATUS = {429, 500, 502, 503, 504}
 
 

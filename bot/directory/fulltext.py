@@ -241,7 +241,7 @@ def _counts(session: Session, terms: Iterable[str]) -> Dict[str, int]:
     stamp, counts, read = _STATS.get(key, (None, {}, False))
     if stamp is None or now - stamp > STATS_TTL_S:
         counts = {"": _count(session, None)}
-        # The word counts are read only where an import has filled them (see after_import).
+        # The word counts are read only where a load has filled them (see count_words).
         read = _dialect(session) == "postgresql" and counts[""] > 0 and session.execute(
             text("SELECT EXISTS (SELECT 1 FROM service_lexeme)")).scalar_one()
         _STATS[key] = (now, counts, read)
