@@ -14,7 +14,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 CHROMIUM  ?= /usr/bin/chromium
 
-.PHONY: help install chromium screenshots run test validate train serve chat lint clean
+.PHONY: help install chromium screenshots run test validate train serve chat lint audit clean
 
 help:
 	@echo "make run    - install, migrate, load the sample directory, train if needed, start and chat"
@@ -66,6 +66,17 @@ chromium:
 # pytest exits non-zero on failures and with 5 when no test ran: both fail `make test`.
 test: $(STAMP) chromium
 	$(BIN)/pytest -ra
+
+# Known advisories for the pinned set: pip-audit, in a venv of its own (it needs packaging>=23,
+# Rasa 3.6 pins packaging<21), asks the OSV database about every pinned package. It needs a route
+# to api.osv.dev, which CI and the development machines here do not have (deploy/README.md,
+# "Dependency advisories"): run it where that route exists, e.g. before each release.
+AUDIT_VENV := .venv-audit
+audit:
+	@test -x $(AUDIT_VENV)/bin/pip-audit || { $(PY310) -m venv $(AUDIT_VENV) && \
+	  $(AUDIT_VENV)/bin/pip install -q --disable-pip-version-check pip-audit==2.10.1; }
+	$(AUDIT_VENV)/bin/pip-audit --vulnerability-service osv --disable-pip --no-deps \
+	  -r requirements.lock -r requirements-dev.lock
 
 # Refresh docs/screenshots/ (queue, conversation view, dashboard) from the browser tests.
 screenshots: $(STAMP) chromium

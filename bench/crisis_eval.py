@@ -10,6 +10,7 @@ tuning.
     .venv/bin/python bench/crisis_eval.py --before f13c396    # the lexicon as it was (git)
     .venv/bin/python bench/crisis_eval.py --pipeline          # + the trained Rasa NLU (newest model)
     .venv/bin/python bench/crisis_eval.py --rest http://127.0.0.1:5005  # first messages over REST
+                                                   # (NAVIGATOR_REST_TOKEN: that server's)
 
 Counts as a hit: urgent or concern (any helpline); near misses are counted as getting the urgent
 tier and as getting any helpline. Also prints the time of one uncached ``assess`` per message
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import platform
 import re
 import subprocess
@@ -96,13 +98,14 @@ def pipeline_judge(model: str) -> Callable[[str], Optional[str]]:
     return judge
 
 
-def rest_judge(url: str) -> Callable[[str], Optional[str]]:
-    """A first message over REST to a running deployment; the reply decides the tier (the
-    protocol of the issue's own measurement: did it get an emergency number or helpline?)."""
+def rest_judge(url: str, token: str) -> Callable[[str], Optional[str]]:
+    """A first message over REST to a running deployment (``token``: its
+    NAVIGATOR_REST_TOKEN); the reply decides the tier (the protocol of the issue's own
+    measurement: did it get an emergency number or helpline?)."""
     from bot.chat import send
 
     def judge(text: str) -> Optional[str]:
-        replies = send(url, f"eval-{uuid.uuid4().hex[:12]}", text)
+        replies = send(url, f"eval-{uuid.uuid4().hex[:12]}", text, token=token)
         body = " ".join(r.get("text") or "" for r in replies)
         if re.search(r"\bcall (?:999|911)\b", body):
             return URGENT
@@ -181,6 +184,8 @@ def main() -> None:
     ap.add_argument("--pipeline", nargs="?", const="latest", metavar="MODEL",
                     help="measure through the trained Rasa NLU (default: newest models/*.tar.gz)")
     ap.add_argument("--rest", metavar="URL", help="measure first messages over REST")
+    ap.add_argument("--rest-token", default=os.environ.get("NAVIGATOR_REST_TOKEN", ""),
+                    help="that deployment's NAVIGATOR_REST_TOKEN (default: the environment's)")
     ap.add_argument("--no-speed", action="store_true")
     args = ap.parse_args()
     rows = load_heldout()
@@ -192,7 +197,7 @@ def main() -> None:
         results[name] = evaluate(rows, old_lexicon(args.before))
     elif args.rest:
         name = f"REST first messages ({args.rest})"
-        results[name] = evaluate(rows, rest_judge(args.rest))
+        results[name] = evaluate(rows, rest_judge(args.rest, args.rest_token))
     elif args.pipeline:
         model = args.pipeline
         if model == "latest":

@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.relevance import ASKS_AGE, ASKS_NEED, ASKS_PLACE, start  # noqa: E402
 from bench.turn_latency import API_TOKEN  # noqa: E402
-from bot.chat import send  # noqa: E402
+from bench.turn_latency import send  # noqa: E402
 from bot.places import haversine_km  # noqa: E402
 
 MESSAGES = ROOT / "tests" / "data" / "first_messages_heldout.jsonl"

@@ -51,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 from bench.load_channels import (WEBHOOK_CHANNELS, Fakes, calibrate,  # noqa: E402
                                  drive_webhooks)
 from tests.infra.cluster import TROUBLE, Cluster  # noqa: E402
+from tests.rasa.conftest import REST_TOKEN  # noqa: E402 - the cluster's (rasa_env)
 from tests.infra.services import fresh_database  # noqa: E402
 
 SCRIPT = ["hi", "my dad threw me out, where do i go tonight", "Leeds", "19", "show me more",
@@ -95,7 +96,8 @@ async def user(client: httpx.AsyncClient, urls: List[str], stop: float, lat: Lis
             started = time.monotonic()
             try:
                 resp = await client.post(f"{url}/webhooks/rest/webhook",
-                                         json={"sender": sender, "message": text}, timeout=60)
+                                         json={"sender": sender, "message": text}, timeout=60,
+                                         headers={"Authorization": f"Bearer {REST_TOKEN}"})
                 resp.raise_for_status()
                 body = " ".join(m.get("text") or "" for m in resp.json())
                 if not body or TROUBLE in body:

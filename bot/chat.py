@@ -10,14 +10,14 @@ from typing import Any, Dict, List, Optional, TextIO
 
 
 def send(rasa_url: str, sender: str, message: str, timeout: float = 30.0,
-         metadata: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]:
-    """Send one message through the REST channel; the bot's replies."""
+         token: str = "") -> List[Dict[str, Any]]:
+    """Send one message through the REST channel (``token``: ``NAVIGATOR_REST_TOKEN``, which
+    the channel requires); the bot's replies."""
     body = {"sender": sender, "message": message}
-    if metadata:
-        body["metadata"] = metadata
     req = urllib.request.Request(f"{rasa_url}/webhooks/rest/webhook",
                                  data=json.dumps(body).encode("utf-8"),
-                                 headers={"Content-Type": "application/json"}, method="POST")
+                                 headers={"Content-Type": "application/json",
+                                          "Authorization": f"Bearer {token}"}, method="POST")
     with urllib.request.urlopen(req, timeout=timeout) as resp:
         return json.loads(resp.read().decode("utf-8") or "[]")
 
@@ -39,12 +39,14 @@ def render(replies: List[Dict[str, Any]], out: TextIO) -> List[Dict[str, Any]]:
     return buttons
 
 
-def worker_messages(console_url: str, sender: str, timeout: float = 3.0) -> List[str]:
-    """A youth worker's replies waiting for this chat (the console keeps them until fetched);
-    [] when the console is not running."""
+def worker_messages(console_url: str, sender: str, timeout: float = 3.0,
+                    token: str = "") -> List[str]:
+    """A youth worker's replies waiting for this chat (the console keeps them until fetched;
+    it asks for the REST token too); [] when the console is not running."""
+    req = urllib.request.Request(f"{console_url}/chat/{sender}/messages",
+                                 headers={"Authorization": f"Bearer {token}"})
     try:
-        with urllib.request.urlopen(f"{console_url}/chat/{sender}/messages",
-                                    timeout=timeout) as resp:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
             data = json.loads(resp.read().decode("utf-8") or "{}")
     except (urllib.error.URLError, OSError, ValueError):
         return []
@@ -52,14 +54,16 @@ def worker_messages(console_url: str, sender: str, timeout: float = 3.0) -> List
 
 
 def chat(rasa_url: str, sender: Optional[str] = None, inp: TextIO = sys.stdin,
-         out: TextIO = sys.stdout, console_url: Optional[str] = None) -> int:
+         out: TextIO = sys.stdout, console_url: Optional[str] = None, token: str = "") -> int:
     """Read lines, send them, print answers. A number picks a button. Ctrl-D/"/quit" ends.
-    With ``console_url``, a youth worker's replies are shown too (press Enter to check)."""
+    With ``console_url``, a youth worker's replies are shown too (press Enter to check).
+    ``token``: the REST channel's (``NAVIGATOR_REST_TOKEN``)."""
     sender = sender or f"local-{uuid.uuid4().hex[:12]}"
     out.write("Chat with the youth pathway navigator. Type /quit to leave.\n")
     buttons: List[Dict[str, Any]] = []
     while True:
-        for text in worker_messages(console_url, sender) if console_url else ():
+        for text in (worker_messages(console_url, sender, token=token) if console_url
+                     else ()):
             out.write("\nYouth worker: " + text.replace("\n", "\n              ") + "\n")
         out.write("\nYou: ")
         out.flush()
@@ -74,6 +78,6 @@ def chat(rasa_url: str, sender: Optional[str] = None, inp: TextIO = sys.stdin,
         if text.isdigit() and 1 <= int(text) <= len(buttons):
             text = buttons[int(text) - 1]["payload"]
         try:
-            buttons = render(send(rasa_url, sender, text), out)
+            buttons = render(send(rasa_url, sender, text, token=token), out)
         except (urllib.error.URLError, OSError, ValueError) as exc:
             out.write(f"\n[could not reach the navigator: {exc}]\n")

@@ -107,7 +107,11 @@ def cmd_chat(args) -> int:
     from bot.chat import chat
 
     settings = get_settings()
-    return chat(settings.rasa_url, sender=args.sender,
+    if not settings.rest_token:
+        print("Set NAVIGATOR_REST_TOKEN, the same for `navigator serve` and this chat (the REST "
+              "channel refuses callers without it); `make run` needs none.", file=sys.stderr)
+        return 2
+    return chat(settings.rasa_url, sender=args.sender, token=settings.rest_token,
                 console_url=f"http://{settings.console_host}:{settings.console_port}")
 
 

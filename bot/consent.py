@@ -199,6 +199,13 @@ def child_text(region: str) -> str:
             f"If you typed your age wrong, just tell me your age again.")
 
 
+def slow_down_text(region: str) -> str:
+    """For someone over the per-minute message limit (said once a minute)."""
+    return ("You're sending messages faster than I can read them. Please wait a minute, then "
+            "send your last message again. If you're in danger now, call "
+            f"{region_help(region).emergency}.")
+
+
 # -- state ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ContactState:

@@ -303,3 +303,13 @@ class SmsStatus(Base):
     status = Column(String(16), nullable=False)
     error_code = Column(String(8), nullable=True)
     updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class RateWindow(Base):
+    """How many events one key (a hash: no sender id or address is stored) had in its current
+    fixed window of time (``bot/ratelimit.py``)."""
+
+    __tablename__ = "rate_window"
+    key = Column(String(64), primary_key=True)
+    window = Column(Integer, nullable=False, index=True)  # seconds since the epoch // width
+    count = Column(Integer, nullable=False, default=0)

@@ -5,9 +5,11 @@ SIGTERM/SIGINT stop every child cleanly.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import re
+import secrets
 import signal
 import subprocess
 import sys
@@ -61,6 +63,8 @@ def child_env(settings: Settings) -> Dict[str, str]:
         "RASA_TELEMETRY_ENABLED": "false",
     })
     env.update(secret_env(settings))  # passwords the generated endpoints file refers to
+    if settings.rest_token:  # `make run` makes one for its own chat (run_with_chat)
+        env["NAVIGATOR_REST_TOKEN"] = settings.rest_token
     Path(settings.tracker_db).parent.mkdir(parents=True, exist_ok=True)
     return env
 
@@ -316,6 +320,8 @@ def run_with_chat(settings: Settings) -> int:
         raise KeyboardInterrupt(f"signal {signum}")
 
     previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    if not settings.rest_token:  # this chat's own key to the REST channel, for this run only
+        settings = dataclasses.replace(settings, rest_token=secrets.token_urlsafe(32))
     prepare_detector(settings)
     procs = Processes(settings, log_dir=PROJECT_ROOT / "var" / "logs")
     rc = 0
@@ -326,7 +332,7 @@ def run_with_chat(settings: Settings) -> int:
             print("The servers did not start; see var/logs/rasa.log and var/logs/actions.log",
                   file=sys.stderr)
             return 1
-        rc = chat(settings.rasa_url)
+        rc = chat(settings.rasa_url, token=settings.rest_token)
     except (KeyboardInterrupt, BrokenPipeError):
         rc = 0
     finally:

@@ -15,7 +15,8 @@ Every sender id found in these stores is a candidate. One whose last activity is
 the cutoff is removed with :func:`bot.forget.forget`, exactly what "forget me" removes, unless a
 handoff of theirs is still open (not handed back or resolved): a youth worker is on it, so it
 is kept whatever its age and counted. Expired rows that belong to nobody (delivery ids, old
-button tokens, expired console sessions, old login back-off counters) are dropped too.
+button tokens, expired console sessions, old login back-off counters, past rate-limit windows)
+are dropped too.
 
 Senders are found store by store with one ``GROUP BY sender_id`` query per page of
 :data:`BATCH` ids (keyset paging), so a store with 100k senders is never loaded at once.
@@ -32,11 +33,11 @@ from sqlalchemy import case, delete, func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
-from bot import contacts, forget
+from bot import contacts, forget, ratelimit
 from bot.handoff_models import (ConsoleSession, Handoff, HandoffMessage, HandoffNote, HandoffTag,
                                 LoginThrottle, OutboxItem)
-from bot.models import (ButtonToken, ChannelContact, ChannelMenu, DeliverySeen, SafeguardingAlert,
-                        SmsStatus)
+from bot.models import (ButtonToken, ChannelContact, ChannelMenu, DeliverySeen, RateWindow,
+                        SafeguardingAlert, SmsStatus)
 from bot.pathway_models import PathwayGoal, PathwayStep, ReferralOutcome
 from bot.review_models import PeerTip, ServiceRating
 
@@ -172,8 +173,10 @@ def expire(sessions: sessionmaker, now: datetime, dry_run: bool) -> int:
             return (_count(s, DeliverySeen, DeliverySeen.expires_at < now)
                     + _count(s, ButtonToken, ButtonToken.created_at < now - contacts.TOKEN_TTL)
                     + _count(s, ConsoleSession, ConsoleSession.expires_at < now)
-                    + _count(s, LoginThrottle, *stale_throttle))
+                    + _count(s, LoginThrottle, *stale_throttle)
+                    + _count(s, RateWindow, RateWindow.window < ratelimit.stale_before(now)))
     removed = contacts.purge_expired(sessions)  # delivery ids, button tokens
+    removed += ratelimit.purge(sessions, now=now.timestamp())  # per-sender message counters
     with sessions() as s, s.begin():
         removed += s.execute(delete(ConsoleSession).where(ConsoleSession.expires_at < now)
                              ).rowcount or 0

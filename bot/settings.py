@@ -55,6 +55,13 @@ class Settings:
     # Rasa's HTTP API (trackers, model, messages to users): off unless this token is set; then
     # every call must carry it (``?token=``). Nothing in the navigator itself needs the API.
     rasa_api_token: str = ""
+    # The REST channel (``/webhooks/rest/webhook``: the terminal chat, benchmarks, tests) answers
+    # only callers that send this as ``Authorization: Bearer``; empty: the channel is off.
+    # Never routed publicly (deploy/k8s/ingress.yaml); `make run` makes one for its own chat.
+    rest_token: str = ""
+    # Messages one person may send per minute on any channel; more are not answered (a crisis
+    # always is) and the person is told once to wait (connectors/gate.py).
+    sender_messages_per_minute: int = 30
     duty_hours: str = "Mon-Fri 09:00-17:00"
     default_org: str = "default"
     handoff_wait_minutes: int = 30
@@ -133,6 +140,9 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         secret_key=_secret(env),
         secret_key_file=env.get("NAVIGATOR_SECRET_KEY_FILE", str(PROJECT_ROOT / "var" / "secret.key")),
         rasa_api_token=_api_token(env),
+        rest_token=_api_token(env, "NAVIGATOR_REST_TOKEN"),
+        sender_messages_per_minute=_int(env, "NAVIGATOR_SENDER_MESSAGES_PER_MINUTE", 30, 1,
+                                        100_000),
         duty_hours=_duty_hours(env),
         default_org=_org_slug(env),
         handoff_wait_minutes=_int(env, "NAVIGATOR_HANDOFF_WAIT_MINUTES", 30, 1, 24 * 60),
@@ -225,10 +235,10 @@ def _networks(env: Mapping[str, str], name: str) -> Tuple[str, ...]:
     return tuple(out)
 
 
-def _api_token(env: Mapping[str, str]) -> str:
-    value = env.get("NAVIGATOR_RASA_API_TOKEN", "")
+def _api_token(env: Mapping[str, str], name: str = "NAVIGATOR_RASA_API_TOKEN") -> str:
+    value = env.get(name, "")
     if value and (len(value) < 24 or not re.fullmatch(r"[A-Za-z0-9_\-]+", value)):
-        raise SettingsError("NAVIGATOR_RASA_API_TOKEN must be at least 24 letters, digits, '-' "
+        raise SettingsError(f"{name} must be at least 24 letters, digits, '-' "
                             "or '_' (e.g. `python -c 'import secrets; "
                             "print(secrets.token_urlsafe(32))'`)")
     return value

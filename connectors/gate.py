@@ -2,6 +2,9 @@
 
 ``deliver`` is the one entry point our channels (REST, Telegram, SMS) give a ``UserMessage`` to:
 
+0. more than ``NAVIGATOR_SENDER_MESSAGES_PER_MINUTE`` messages from one person in a minute: the
+   rest of that minute's messages are not answered (the person is told once to wait and send
+   again), except a message that signals risk, which always goes on;
 1. a message that signals risk (urgent or concern: ``bot.safeguarding``) always goes on (to the
    bot, or crisis support during a handoff), and so does the answer to a pending "are you safe
    right now?", whatever the state;
@@ -23,7 +26,7 @@ from typing import Any, Awaitable, Callable, Dict, List
 
 from sqlalchemy.orm import sessionmaker
 
-from bot import consent, forget, handoff, mydata
+from bot import consent, forget, handoff, mydata, ratelimit
 from bot.safeguarding import assess, check
 from bot.settings import get_settings
 from connectors import reminders
@@ -49,7 +52,11 @@ async def deliver(message: Any, on_new_message: Callable[[Any], Awaitable[Any]],
     text = (message.text or "").strip()
     sender, out, channel = message.sender_id, message.output_channel, _channel(message)
     settings = get_settings()
-    if assess(text).signal:
+    signal = assess(text).signal
+    if not await _within_limit(sessions, message, signal, settings.sender_messages_per_minute,
+                               settings.region):
+        return False
+    if signal:
         # A "yes" after crisis support answers the worker or the bot, never a deletion.
         pending = None
         try:
@@ -106,6 +113,26 @@ async def deliver(message: Any, on_new_message: Callable[[Any], Awaitable[Any]],
         await out.send_text_message(sender, consent.notice(channel, settings.retention_days))
     return await _onward(message, on_new_message, sessions, pause_for_worker, app,
                          st.safety_check)
+
+
+async def _within_limit(sessions: sessionmaker, message: Any, signal: bool, limit: int,
+                        region: str) -> bool:
+    """Count the message against its sender's per-minute limit; False: not answered. A message
+    that signals risk always goes on; a database outage lets the message on (its turn then
+    fails closed with a safe reply)."""
+    try:
+        count = await in_thread(ratelimit.hit, sessions, "sender", message.sender_id)
+    except Exception as exc:  # noqa: BLE001 - never hold back a message on the counter
+        logger.error("message rate not counted: %s", type(exc).__name__)
+        return True
+    if count <= limit or signal:
+        return True
+    if count == limit + 1:  # told once a minute, so a flood gets no flood of replies
+        await message.output_channel.send_text_message(message.sender_id,
+                                                       consent.slow_down_text(region))
+        logger.warning("a sender went over %d messages a minute on %s: not answered", limit,
+                       _channel(message))
+    return False
 
 
 async def _onward(message: Any, on_new_message: Callable[[Any], Awaitable[Any]],

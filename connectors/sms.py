@@ -50,6 +50,8 @@ from connectors.resilience import guarded, safe_reply
 logger = logging.getLogger(__name__)
 
 CHANNEL = "sms"
+# Twilio posts a form of a few KB (a body is at most 1,600 characters): more is not Twilio.
+MAX_BODY = 64 * 1024
 WEBHOOK_PATH, STATUS_PATH = "/webhooks/sms/webhook", "/webhooks/sms/status"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
@@ -310,6 +312,12 @@ class SMSInput(ChannelState, InputChannel):
         @bp.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
+
+        @bp.middleware("request")
+        async def capped(request: Request) -> Optional[HTTPResponse]:
+            if len(request.body or b"") > MAX_BODY:  # before the signature is even computed
+                return response.text("body too large", status=413)
+            return None
 
         @bp.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:

@@ -38,7 +38,7 @@ from connectors.telegram_output import TelegramOutput
 
 logger = logging.getLogger(__name__)
 
-MAX_BODY = 1_000_000  # Telegram updates are a few KB; anything near this is not Telegram
+MAX_BODY = 256 * 1024  # Telegram updates are a few KB (a message is at most 4,096 characters)
 MAX_TEXT = 4096  # Telegram's own limit for a message
 # Replies of concurrent turns share one HTTP connection pool; PTB's default (1 s to get a
 # connection from a pool of 1) dropped replies under load (docs/benchmarks.md, issue 9).
@@ -116,7 +116,7 @@ class TelegramInput(ChannelState, InputChannel):
                 return response.json({"error": "forbidden"}, status=403)
             body = request.body or b""
             if len(body) > MAX_BODY:
-                return response.json({"error": "body too large"}, status=400)
+                return response.json({"error": "body too large"}, status=413)
             try:
                 data = json.loads(body)
                 update_id = data["update_id"]

@@ -41,6 +41,7 @@ def create_console_app(settings: "Settings", sessions: "sessionmaker",
 
     from bot.console import (admin, auth, chat, conversations, dashboard, history,
                              moderation, queue)
+    from bot.console.limits import BodyLimit
     from bot.console.web import (HERE, SECURITY_HEADERS, ConsoleState, LoginRequired,
                                  make_templates, render)
     from bot.handoff import HandoffError, HandoffNotFound
@@ -59,6 +60,8 @@ def create_console_app(settings: "Settings", sessions: "sessionmaker",
                   openapi_url=None, lifespan=lifespan)
     app.state.console = ConsoleState(settings, sessions, keys or get_keys(), make_templates(),
                                      outbox, tracker_db or settings.tracker_db)
+
+    app.add_middleware(BodyLimit)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):

@@ -75,8 +75,8 @@ def test_run_with_chat_stops_children_on_interrupt(monkeypatch):
     events = []
 
     class FakeProcs:
-        def __init__(self, *a, **k):
-            pass
+        def __init__(self, settings, *a, **k):
+            events.append(settings.rest_token)
 
         def start(self):
             events.append("start")
@@ -87,10 +87,13 @@ def test_run_with_chat_stops_children_on_interrupt(monkeypatch):
         def stop(self):
             events.append("stop")
 
-    def broken_chat(url):
+    def broken_chat(url, token=""):
+        events.append(token)
         raise KeyboardInterrupt
 
     monkeypatch.setattr(process, "Processes", FakeProcs)
     monkeypatch.setattr(chat_mod, "chat", broken_chat)
     assert process.run_with_chat(load_settings({})) == 0
-    assert events == ["start", "stop"]
+    # No NAVIGATOR_REST_TOKEN: this run makes one, and gives it to the servers and the chat.
+    made, started, used, stopped = events
+    assert len(made) >= 32 and used == made and (started, stopped) == ("start", "stop")

@@ -38,6 +38,7 @@ class LiveServer:
         server = self.loop.run_until_complete(self.app.create_server(
             host="127.0.0.1", port=self.port, return_asyncio_server=True, access_log=False))
         self.loop.run_until_complete(server.startup())
+        self.loop.run_until_complete(server.before_start())  # as `rasa run` does
         self.loop.run_until_complete(server.after_start())
         self.server = server
         self.ready.set()

@@ -396,3 +396,24 @@ def test_forget_tells_the_event_stream_to_delete_the_senders_events():
     app = SimpleNamespace(ctx=SimpleNamespace(agent=SimpleNamespace(tracker_store=store)))
     asyncio.run(forget_tracker(app, SENDER))
     assert [(e["event"], e["sender_id"]) for e in published] == [(FORGET_EVENT, SENDER)]
+
+
+def test_one_person_over_the_message_limit_is_told_once_and_a_crisis_still_goes_on(
+        sessions, monkeypatch):
+    """Issue 17, item 1: per-sender limits on every channel, shared through the database."""
+    monkeypatch.setenv("NAVIGATOR_DUTY_HOURS", "always")
+    monkeypatch.setenv("NAVIGATOR_SENDER_MESSAGES_PER_MINUTE", "3")
+    from bot.settings import get_settings
+    get_settings.cache_clear()
+    try:
+        rig = Rig(sessions)
+        for i in range(3):
+            assert rig.say(f"message {i}")[-1] == f"bot: message {i}"
+        told = rig.say("message 3")
+        assert len(told) == 1 and "faster than I can read them" in told[0] and "999" in told[0]
+        assert rig.say("message 4") == []  # told once a minute: a flood gets no flood back
+        assert rig.say("i want to kill myself") == ["bot: i want to kill myself"]
+        assert rig.bot_got == ["message 0", "message 1", "message 2", "i want to kill myself"]
+        assert rig.say("hello", sender="someone-else")[-1] == "bot: hello"  # per person
+    finally:
+        get_settings.cache_clear()

@@ -51,6 +51,20 @@ def test_forged_requests_are_rejected_and_nothing_is_stored(sessions, how):
     run(scenario())
 
 
+def test_oversized_bodies_are_refused_before_the_signature_is_checked(sessions):
+    """Issue 17, item 1: body caps (a real Twilio form is a few KB, signed or not)."""
+    async def scenario():
+        async with running(sessions) as h:
+            params = inbound(From=PHONE, Body="x" * 70_000, MessageSid=new_sid())
+            for path in (WEBHOOK, STATUS):
+                r = await h.post(path, params)  # even correctly signed
+                assert r.status_code == 413
+            assert h.agent.messages == [] and h.http.requests == [] and _stored(sessions) == 0
+            ok = await h.text(PHONE, "y" * 1600)  # the longest real SMS body
+            assert ok.status_code == 200
+    run(scenario())
+
+
 def test_forged_status_report_is_rejected(sessions):
     async def scenario():
         async with running(sessions) as h:

@@ -19,9 +19,13 @@ from tests.console.conftest import KEYS, PASSWORD, csrf_of
 XSS = '<script>document.title="pwned"</script><img src=x onerror=alert(1)>'
 
 
+REST_TOKEN = "console-rest-token-0123456789abcdef"
+
+
 @pytest.fixture
 def app(sessions, db_url, tmp_path, team):
-    settings = load_settings({"DATABASE_URL": db_url, "TRACKER_DB": str(tmp_path / "t.db")})
+    settings = load_settings({"DATABASE_URL": db_url, "TRACKER_DB": str(tmp_path / "t.db"),
+                              "NAVIGATOR_REST_TOKEN": REST_TOKEN})
     return create_console_app(settings, sessions, keys=KEYS)
 
 
@@ -264,6 +268,8 @@ def test_local_chat_fetches_worker_replies(app, sessions, team):
     h = handoff.request_handoff(sessions, "local-abc", "rest", "request", org="leeds_hub")
     handoff.worker_reply(sessions, h.id, team.workers["jo"], "Hello from Jo")
     with client_for(app) as c:
+        assert c.get("/chat/local-abc/messages").status_code == 401  # the id is not a key
+        c.headers["Authorization"] = f"Bearer {REST_TOKEN}"
         assert c.get("/chat/local-abc/messages").json() == {
             "messages": [{"text": "Hello from Jo", "from": "worker"}]}
         assert c.get("/chat/local-abc/messages").json() == {"messages": []}

@@ -12,7 +12,9 @@ import pytest
 
 from bot.process import wait_ready
 from tests.connectors.fake_telegram import FakeTelegramServer
-from tests.rasa.conftest import API_TOKEN, ROOT, rasa_env, trained_model  # noqa: F401 - fixture
+from bot import chat
+from tests.rasa.conftest import (API_TOKEN, REST_TOKEN, ROOT, rasa_env,  # noqa: F401
+                                 trained_model)
 
 BIN = Path(sys.executable).parent
 
@@ -81,6 +83,11 @@ def stop_servers(proc: subprocess.Popen) -> None:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def send(url: str, sender: str, text: str, **kwargs) -> list:
+    """One message over the REST channel with the test servers' REST token."""
+    return chat.send(url, sender, text, token=REST_TOKEN, **kwargs)
 
 
 def texts(replies) -> str:

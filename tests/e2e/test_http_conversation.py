@@ -9,7 +9,7 @@ import uuid
 import pytest
 import yaml
 
-from bot.chat import send
+from tests.e2e.conftest import send
 from bot.safeguarding import CONCERN, URGENT, assess
 from bot.safeguarding import model as M
 from tests.e2e.conftest import start_servers, texts

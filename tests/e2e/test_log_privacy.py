@@ -9,7 +9,7 @@ import uuid
 import httpx
 import pytest
 
-from bot.chat import send
+from tests.e2e.conftest import send
 from tests.connectors.fake_telegram import text_update
 from tests.e2e.conftest import TG_SECRET, TG_TOKEN
 

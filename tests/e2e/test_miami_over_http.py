@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from bot.chat import send
+from tests.e2e.conftest import send
 from tests.conftest import SHARED
 from tests.e2e.conftest import start_servers, texts
 from tests.rasa.conftest import trained_model  # noqa: F401 - fixture

@@ -16,7 +16,7 @@ import pytest
 
 from bot.process import wait_ready
 from tests.e2e.conftest import free_port
-from tests.rasa.conftest import API_TOKEN, ROOT, rasa_env
+from tests.rasa.conftest import API_TOKEN, REST_TOKEN, ROOT, rasa_env
 
 BIN = Path(sys.executable).parent
 TROUBLE = "having trouble"
@@ -101,7 +101,8 @@ class Cluster:
 
 async def say(client: httpx.AsyncClient, url: str, sender: str, text: str) -> List[Dict]:
     resp = await client.post(f"{url}/webhooks/rest/webhook",
-                             json={"sender": sender, "message": text}, timeout=60)
+                             json={"sender": sender, "message": text}, timeout=60,
+                             headers={"Authorization": f"Bearer {REST_TOKEN}"})
     resp.raise_for_status()
     return resp.json()
 

@@ -165,3 +165,17 @@ def test_word_counts_are_read_not_counted_and_change_with_an_import(migrated):
     with sessions() as s:
         assert fulltext._counts(s, ["young carers"])["young carers"] == \
             fulltext._count(s, "young carers")
+
+
+def test_message_rate_is_counted_once_across_replicas(migrated):
+    """Issue 17, item 1: the per-sender limit is one count however many replicas take turns."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot import ratelimit
+
+    replicas = [_sessions(migrated) for _ in range(2)]
+    with ThreadPoolExecutor(8) as pool:
+        counts = list(pool.map(lambda i: ratelimit.hit(replicas[i % 2], "sender", "pg-busy",
+                                                        now=6000.0), range(30)))
+    assert sorted(counts) == list(range(1, 31))
+    assert ratelimit.hit(replicas[0], "sender", "pg-busy", now=6060.0) == 1

@@ -105,3 +105,34 @@ def test_one_process_per_container(tmp_path):
     assert "endpoints.active.yml" in " ".join(commands(settings)["rasa"])
     with pytest.raises(ValueError):
         commands(settings, "console")
+
+
+def test_only_signed_webhooks_and_the_console_are_public():
+    """Issue 17, item 1: the REST channel and Rasa's API are never routed from the internet;
+    every public route has per-address limits and a body cap."""
+    from pathlib import Path
+
+    docs = [d for d in yaml.safe_load_all(
+        (Path(__file__).resolve().parents[2] / "deploy/k8s/ingress.yaml").read_text()) if d]
+    ingresses = [d for d in docs if d["kind"] == "Ingress"]
+    routes = {(rule["host"], p["path"], p["pathType"], p["backend"]["service"]["name"])
+              for ing in ingresses for rule in ing["spec"]["rules"]
+              for p in rule["http"]["paths"]}
+    assert {(path, kind) for _, path, kind, svc in routes if svc == "navigator-rasa"} == {
+        ("/webhooks/telegram/webhook", "Exact"), ("/webhooks/sms/webhook", "Exact"),
+        ("/webhooks/sms/status", "Exact")}
+    assert {svc for *_, svc in routes} == {"navigator-rasa", "navigator-console"}
+    for ing in ingresses:
+        notes = ing["metadata"]["annotations"]
+        for key in ("limit-rps", "limit-connections", "proxy-body-size"):
+            assert notes.get(f"nginx.ingress.kubernetes.io/{key}"), (ing["metadata"]["name"], key)
+
+
+def test_rest_token_reaches_the_servers_only_when_set(tmp_path):
+    base = {"TRACKER_DB": str(tmp_path / "t.db")}
+    assert load_settings(base).rest_token == ""
+    with pytest.raises(SettingsError, match="NAVIGATOR_REST_TOKEN"):
+        load_settings({**base, "NAVIGATOR_REST_TOKEN": "short"})
+    token = "r" * 32
+    assert child_env(load_settings({**base, "NAVIGATOR_REST_TOKEN": token}))[
+        "NAVIGATOR_REST_TOKEN"] == token

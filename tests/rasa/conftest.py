@@ -13,13 +13,14 @@ BIN = Path(sys.executable).parent
 
 
 API_TOKEN = "test-rasa-api-token-0123456789"  # the servers tests start read trackers with it
+REST_TOKEN = "test-rest-channel-token-0123456789"  # and answer the REST channel with it
 
 
 def rasa_env() -> dict:
     env = dict(os.environ)
     env.update({"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
                 "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "PYTHONWARNINGS": "ignore",
-                "NAVIGATOR_RASA_API_TOKEN": API_TOKEN})
+                "NAVIGATOR_RASA_API_TOKEN": API_TOKEN, "NAVIGATOR_REST_TOKEN": REST_TOKEN})
     return env
 
 
