@@ -63,8 +63,14 @@ chromium:
 	  else echo "no apt-get here (or no root): the browser tests will be skipped"; fi; \
 	fi
 
+# Style and likely bugs (ruff), and the layers (import-linter: bot/ never imports the channels,
+# the actions or Rasa; nothing imports app/; no import cycles). Contracts in pyproject.toml.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
+
 # pytest exits non-zero on failures and with 5 when no test ran: both fail `make test`.
-test: $(STAMP) chromium
+test: $(STAMP) chromium lint
 	$(BIN)/pytest -ra
 
 # Known advisories for the pinned set: pip-audit, in a venv of its own (it needs packaging>=23,

@@ -213,7 +213,7 @@ class ActionSessionStart(Action):
         try:
             items = await asyncio.to_thread(checkin.pending, get_navigator().sessions,
                                             tracker.sender_id)
-        except Exception as exc:  # a database outage must not stop the conversation
+        except Exception as exc:  # noqa: BLE001 - a database outage must not stop the conversation
             logger.error("could not read pending check-ins: %s", type(exc).__name__)
             items = []
         # The original time: one already past is not run again by the scheduler (only a

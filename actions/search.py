@@ -207,7 +207,7 @@ def _ratings(nav, results, sms: bool) -> Dict[str, str]:
     """Rating labels ("4.2★ from 12 young people") of the results that have enough ratings."""
     try:
         found = reviews.summaries(nav.sessions, [r.id for r in results])
-    except Exception as exc:  # ratings are extra: a search still works without them
+    except Exception as exc:  # noqa: BLE001 - ratings are extra: a search still works without them
         logger.error("ratings not read: %s", type(exc).__name__)
         return {}
     return {sid: summary.label(sms=sms) for sid, summary in found.items()}
@@ -217,7 +217,7 @@ def _log_search(nav, need: str, place: Optional[str], found: int) -> None:
     """Anonymous search log for unmet need (no sender, no text); never fails the search."""
     try:
         searchlog.record(nav.sessions, need, searchlog.area_label(place), found)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - logged; the caller carries on
         logger.error("search not logged: %s", type(exc).__name__)
 
 
@@ -385,7 +385,7 @@ def peer_voice(nav, service_id: str, sms: bool) -> str:
         summary = reviews.summary(nav.sessions, service_id)
         said = [] if sms else reviews.approved_comments(nav.sessions, service_id, limit=2)
         tips = reviews.approved_tips(nav.sessions, service_id, limit=1 if sms else 2)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - logged; the caller carries on
         logger.error("reviews not read: %s", type(exc).__name__)
         return ""
     lines = [summary.label(sms=sms)] if summary else []

@@ -102,7 +102,7 @@ def rest_judge(url: str, token: str) -> Callable[[str], Optional[str]]:
     """A first message over REST to a running deployment (``token``: its
     NAVIGATOR_REST_TOKEN); the reply decides the tier (the protocol of the issue's own
     measurement: did it get an emergency number or helpline?)."""
-    from bot.chat import send
+    from app.chat import send
 
     def judge(text: str) -> Optional[str]:
         replies = send(url, f"eval-{uuid.uuid4().hex[:12]}", text, token=token)

@@ -250,7 +250,7 @@ async def webhook_user(client: httpx.AsyncClient, fakes: Fakes, channel: str, ur
             started = time.monotonic()
             try:
                 resp = await client.post(url + path, timeout=TURN_DEADLINE, **kwargs)
-            except Exception as exc:  # counted, never stops the run
+            except Exception as exc:  # noqa: BLE001 - counted, never stops the run
                 stats.errors.append(type(exc).__name__)
                 clean = False
                 break

@@ -21,7 +21,7 @@ import re
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Dict, Iterable, List, Tuple
+from typing import Iterable, List, Tuple
 
 # (stage, regular expression over one frame "function (path:line)"). A sample belongs to the
 # FIRST stage in this order that any frame of its stack matches (so the "own" column adds up to

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.load import SCRIPT  # noqa: E402
-from bot.process import wait_ready  # noqa: E402
+from app.process import wait_ready  # noqa: E402
 from tests.e2e.conftest import free_port  # noqa: E402
 
 def main() -> int:

@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.turn_latency import API_TOKEN, BIN, env, free_port  # noqa: E402
 from bench.turn_latency import send  # noqa: E402
-from bot.process import wait_ready  # noqa: E402
+from app.process import wait_ready  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "datasets" / "oruk-north-lincolnshire-2024" / "services.json"
 QUERIES = ROOT / "tests" / "data" / "relevance" / "north_lincs_queries.yml"

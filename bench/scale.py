@@ -115,12 +115,12 @@ def _machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
 
 
-def _timed_load(Session, batch, prof, import_s: float, loaded: int):
+def _timed_load(session_cls, batch, prof, import_s: float, loaded: int):
     """Load one batch in its own transaction; only this is timed (and profiled)."""
     t0 = time.perf_counter()
     if prof is not None:
         prof.enable()
-    with Session() as s, s.begin():
+    with session_cls() as s, s.begin():
         loaded += load_services(s, batch).loaded
     if prof is not None:
         prof.disable()
@@ -160,7 +160,7 @@ def main() -> None:
             _database(args.postgres, d, args.reuse) as (url, reused):
         upgrade(url)
         engine = make_engine(url)
-        Session = sessionmaker(bind=engine, future=True)
+        session_cls = sessionmaker(bind=engine, future=True)
         # Only the loader is timed: making the replicas (deep copies, new ids) is not import.
         import_s = 0.0
         batch = []
@@ -168,13 +168,13 @@ def main() -> None:
         for rec in ([] if reused else replicate(records, args.services, rng)):
             batch.append(rec)
             if len(batch) >= args.batch:
-                import_s, loaded = _timed_load(Session, batch, prof, import_s, loaded)
+                import_s, loaded = _timed_load(session_cls, batch, prof, import_s, loaded)
                 batch = []
         if batch:
-            import_s, loaded = _timed_load(Session, batch, prof, import_s, loaded)
+            import_s, loaded = _timed_load(session_cls, batch, prof, import_s, loaded)
         if loaded:  # the importer's own finishing steps (word counts; statistics, VACUUM)
             t0 = time.perf_counter()
-            with Session() as s, s.begin():
+            with session_cls() as s, s.begin():
                 fulltext.count_words(s)
             after_import(engine)
             import_s += time.perf_counter() - t0
@@ -202,7 +202,7 @@ def main() -> None:
         needs = [n for n in need_codes() if n != "crisis"]
         tz = ZoneInfo("Europe/London")
         lat = []
-        with Session() as s:
+        with session_cls() as s:
             for q in range(args.queries + args.warmup):
                 la, lo = rng.choice(points)
                 need = rng.choice(needs)

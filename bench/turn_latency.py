@@ -31,8 +31,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bot import chat  # noqa: E402
-from bot.process import wait_ready  # noqa: E402
+from app import chat  # noqa: E402
+from app.process import wait_ready  # noqa: E402
 
 BIN = Path(sys.executable).parent
 NAV_SCRIPT = ["hi", "my dad threw me out, where do i go tonight", "Leeds", "19", "show me more",

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from bot import outcomes
-from bot.duty import parse_duty_hours
+from bot.weekly import parse_duty_hours
 from bot.forget import as_utc
 from bot.pathway_models import PathwayGoal, PathwayStep, ReferralOutcome
 

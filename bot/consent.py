@@ -148,7 +148,8 @@ def privacy_text(channel: str, retention_days: int = 365) -> str:
     address = {"sms": "your number", "telegram": "your Telegram chat id"}.get(channel)
     if channel == "sms":
         return (f"We keep: your messages, what you're looking for, your area, age, plan and "
-                f"ratings, and your number (locked) to reply. Youth workers may read the chat to help you; no one "
+                f"ratings, and your number (locked) to reply. Youth workers may read the chat to help "
+                f"you; no one "
                 f"else. Deleted after {_months(retention_days)} without use. MYDATA: get a "
                 f"copy. FORGET: delete it all (the text firm keeps only when texts were sent).")
     kept = ("your messages to me, what you're looking for, your area and your age, your plan, "

@@ -105,7 +105,7 @@ async def deliver_due(sessions: sessionmaker, senders: Mapping[str, Sender],
         try:
             ok: Optional[bool] = bool(await senders[item.channel](item.sender_id, item.text))
             error = "" if ok else "not delivered (blocked, opted out or unreachable)"
-        except Exception as exc:  # a network problem: retried; no text or ids in the log
+        except Exception as exc:  # noqa: BLE001 - a network problem: retried; no text or ids in the log
             ok, error = None, type(exc).__name__
             logger.warning("outbox: %s delivery attempt failed: %s", item.channel, error)
         status = await run(finish, sessions, item.id, ok, error)

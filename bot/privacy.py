@@ -215,7 +215,7 @@ def mask_text(text: str, region: str) -> str:
         if code not in pn.SUPPORTED_REGIONS:
             code = "ZZ"  # unknown region: only numbers with a country code are parsed
         spans = _phone_spans(text, code)
-    except Exception:  # never fail a page over masking: fall back to the digit rule below
+    except Exception:  # noqa: BLE001 - never fail a page over masking: fall back to the digit rule below
         logger.warning("phone number matching failed; masking long digit runs only")
         spans = []
     out, last = [], 0

@@ -5,15 +5,16 @@ Secrets are read from the environment only.
 """
 from __future__ import annotations
 
-import re
-
+import logging
 import os
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Mapping, Optional, Tuple
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+logger = logging.getLogger(__name__)
 
 
 class SettingsError(ValueError):
@@ -31,6 +32,38 @@ def _int(env: Mapping[str, str], name: str, default: int, lo: int = 1, hi: int =
     if not lo <= value <= hi:
         raise SettingsError(f"{name} must be between {lo} and {hi}, got {value}")
     return value
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    """The Telegram channel: on when ``token`` and ``secret_token`` are both set."""
+
+    token: str = ""  # TELEGRAM_TOKEN, from @BotFather
+    secret_token: str = ""  # TELEGRAM_SECRET_TOKEN, the webhook's header secret
+    api_base_url: str = ""  # TELEGRAM_API_BASE_URL: a self-hosted Bot API (tests: a fake)
+
+    @property
+    def on(self) -> bool:
+        """Whether the channel is configured."""
+        return bool(self.token and self.secret_token)
+
+
+@dataclass(frozen=True)
+class SmsSettings:
+    """SMS through Twilio: on when the account, token, number and public URL are all set."""
+
+    account_sid: str = ""  # TWILIO_ACCOUNT_SID
+    auth_token: str = ""  # TWILIO_AUTH_TOKEN
+    number: str = ""  # TWILIO_NUMBER, the navigator's own
+    public_url: str = ""  # SMS_PUBLIC_URL, what Twilio signs the webhook URL with
+    api_base: str = ""  # TWILIO_API_BASE: another Twilio API (tests: a fake)
+    max_segments: int = 4  # SMS_MAX_SEGMENTS: the longest reply, in SMS segments
+    help_contact: str = ""  # SMS_HELP_CONTACT: a person to reach, in the HELP reply
+
+    @property
+    def on(self) -> bool:
+        """Whether the channel is configured."""
+        return bool(self.account_sid and self.auth_token and self.number and self.public_url)
 
 
 @dataclass(frozen=True)
@@ -84,6 +117,8 @@ class Settings:
     purge_interval_hours: int = 24  # `navigator serve` purges this often; 0: never by itself
     checkin_days: int = 3  # days after choosing a service that the bot asks how it went
     checkin_hours: str = "Mon-Sun 10:00-20:00"  # when check-ins may be sent (local time)
+    telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    sms: SmsSettings = field(default_factory=SmsSettings)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -162,7 +197,32 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         purge_interval_hours=_int(env, "NAVIGATOR_PURGE_INTERVAL_HOURS", 24, 0, 24 * 365),
         checkin_days=_int(env, "NAVIGATOR_CHECKIN_DAYS", 3, 1, 60),
         checkin_hours=_hours(env, "NAVIGATOR_CHECKIN_HOURS", "Mon-Sun 10:00-20:00"),
+        telegram=_telegram(env),
+        sms=_sms(env),
     )
+
+
+def _telegram(env: Mapping[str, str]) -> TelegramSettings:
+    secret = (env.get("TELEGRAM_SECRET_TOKEN") or "").strip()
+    if secret and not re.fullmatch(r"[A-Za-z0-9_\-]{1,256}", secret):
+        raise SettingsError("TELEGRAM_SECRET_TOKEN must be 1-256 of A-Z a-z 0-9 _ - "
+                            "(Telegram's rule), e.g. `openssl rand -hex 32`")
+    return TelegramSettings(token=(env.get("TELEGRAM_TOKEN") or "").strip(), secret_token=secret,
+                            api_base_url=_url(env, "TELEGRAM_API_BASE_URL", ("http", "https")))
+
+
+def _sms(env: Mapping[str, str]) -> SmsSettings:
+    public_url = env.get("SMS_PUBLIC_URL") or env.get("TWILIO_PUBLIC_URL") or ""
+    if env.get("TWILIO_PUBLIC_URL") and not env.get("SMS_PUBLIC_URL"):
+        logger.warning("TWILIO_PUBLIC_URL is deprecated: set SMS_PUBLIC_URL")
+    if public_url:  # TWILIO_PUBLIC_URL: this setting's name before issue 9
+        public_url = _url({"SMS_PUBLIC_URL": public_url}, "SMS_PUBLIC_URL", ("http", "https"))
+    return SmsSettings(account_sid=(env.get("TWILIO_ACCOUNT_SID") or "").strip(),
+                       auth_token=(env.get("TWILIO_AUTH_TOKEN") or "").strip(),
+                       number=(env.get("TWILIO_NUMBER") or "").strip(), public_url=public_url,
+                       api_base=_url(env, "TWILIO_API_BASE", ("http", "https")),
+                       max_segments=_int(env, "SMS_MAX_SEGMENTS", 4, 1, 10),
+                       help_contact=(env.get("SMS_HELP_CONTACT") or "").strip()[:80])
 
 
 def _url(env: Mapping[str, str], name: str, schemes: Tuple[str, ...]) -> str:
@@ -190,7 +250,7 @@ def _duty_hours(env: Mapping[str, str]) -> str:
 
 
 def _hours(env: Mapping[str, str], name: str, default: str) -> str:
-    from bot.duty import DutyHoursError, parse_duty_hours
+    from bot.weekly import DutyHoursError, parse_duty_hours
 
     value = env.get(name, default)
     try:

@@ -205,8 +205,8 @@ def menu_choice(text: str) -> Optional[int]:
 
 # -- carrier keywords -------------------------------------------------------------------------
 def keyword(text: str) -> Optional[str]:
-    """"stop" / "opt_in" / "help" / "forget" / "privacy" when the whole message is one such word (any case, spaces
-    and punctuation around it ignored), else None. "I want to end it" is no keyword."""
+    """"stop" / "opt_in" / "help" / "forget" / "privacy" when the whole message is one such word
+    (any case, spaces and punctuation around it ignored), else None. "I want to end it" is no keyword."""
     word = _PUNCT_EDGES.sub("", (text or "").strip()).upper()
     if not word or not word.isalpha():
         return None

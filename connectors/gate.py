@@ -48,7 +48,7 @@ async def deliver(message: Any, on_new_message: Callable[[Any], Awaitable[Any]],
 
     ``pause_for_worker=False`` (REST): the bot keeps answering while a youth worker has the
     conversation; REST clients have no way to be sent the worker's replies, so they poll
-    for them (``bot/chat.py``) beside the bot's answers."""
+    for them (``app/chat.py``) beside the bot's answers."""
     text = (message.text or "").strip()
     sender, out, channel = message.sender_id, message.output_channel, _channel(message)
     settings = get_settings()
@@ -62,7 +62,7 @@ async def deliver(message: Any, on_new_message: Callable[[Any], Awaitable[Any]],
         try:
             await in_thread(consent.cancel_forget, sessions, sender)
             pending = (await in_thread(consent.state, sessions, sender)).safety_check
-        except Exception as exc:  # the database must never hold back crisis support
+        except Exception as exc:  # noqa: BLE001 - the database must never hold back crisis support
             logger.error("could not cancel a pending forget: %s", type(exc).__name__)
         return await _onward(message, on_new_message, sessions, pause_for_worker, app, pending)
     st = await in_thread(consent.state, sessions, sender)
@@ -148,7 +148,7 @@ async def _onward(message: Any, on_new_message: Callable[[Any], Awaitable[Any]],
             agent = getattr(getattr(app, "ctx", None), "agent", None)
             await reminders.rebind(message.sender_id, _channel(message),
                                    getattr(agent, "processor", None), sessions)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - logged; the caller carries on
             logger.error("check-in reminders not rebound: %s", type(exc).__name__)
     return turned
 

@@ -92,8 +92,8 @@ class AtomicRedisLockStore(RedisLockStore):
 
         try:
             return self._atomic(conversation_id, change)
-        except Exception as e:
-            raise LockError(f"Error while acquiring lock. Error:\n{e}")
+        except Exception as e:  # noqa: BLE001 - any store failure is a LockError to Rasa
+            raise LockError(f"Error while acquiring lock. Error:\n{e}") from e
 
     def update_lock(self, conversation_id: Text) -> None:
         """Drop expired tickets (written only when some had expired)."""

@@ -11,12 +11,12 @@ are left out (their messages wait, visible as "pending" in the console).
 from __future__ import annotations
 
 import logging
-import os
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, Optional
 
 from bot import contacts
 from bot.outbox import Sender
 from bot.privacy import Keys
+from bot.settings import Settings, get_settings
 from connectors.common import in_thread
 
 logger = logging.getLogger(__name__)
@@ -52,32 +52,24 @@ def sms_sender(channel: Any) -> Sender:
 
 
 def build_senders(sessions: Any, keys: Keys,
-                  env: Optional[Mapping[str, str]] = None) -> Dict[str, Sender]:
-    """Senders for every channel configured in ``env`` (default: the environment)."""
-    env = os.environ if env is None else env
+                  settings: Optional[Settings] = None) -> Dict[str, Sender]:
+    """Senders for every channel configured in ``settings`` (default: the process's)."""
+    settings = settings or get_settings()
     senders: Dict[str, Sender] = {}
-    if env.get("TELEGRAM_TOKEN"):
+    tg, sms = settings.telegram, settings.sms
+    if tg.token:  # sending needs only the token (the webhook secret is the receiving side's)
         from connectors.telegram import TelegramInput
         from connectors.telegram_admin import DEFAULT_BASE_URL
 
-        channel = TelegramInput(env["TELEGRAM_TOKEN"], env.get("TELEGRAM_SECRET_TOKEN") or "unused",
-                                base_url=env.get("TELEGRAM_API_BASE_URL") or DEFAULT_BASE_URL,
+        channel = TelegramInput(tg.token, tg.secret_token or "unused",
+                                base_url=tg.api_base_url or DEFAULT_BASE_URL,
                                 sessions=sessions, keys=keys)
         senders["telegram"] = telegram_sender(channel)
-    # The same variables as the SMS channel in credentials.yml. TWILIO_PUBLIC_URL was this
-    # module's name for SMS_PUBLIC_URL until issue 9; it is still read, with a warning.
-    public_url = env.get("SMS_PUBLIC_URL") or env.get("TWILIO_PUBLIC_URL")
-    if env.get("TWILIO_PUBLIC_URL") and not env.get("SMS_PUBLIC_URL"):
-        logger.warning("TWILIO_PUBLIC_URL is deprecated: set SMS_PUBLIC_URL (the SMS channel "
-                       "reads only that)")
-    needed = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_NUMBER")
-    if public_url and all(env.get(k) for k in needed):
+    if sms.on:
         from connectors.sms import SMSInput
 
-        channel = SMSInput(env["TWILIO_ACCOUNT_SID"], env["TWILIO_AUTH_TOKEN"],
-                           env["TWILIO_NUMBER"], public_url,
-                           api_base=env.get("TWILIO_API_BASE") or None,
-                           max_segments=int(env.get("SMS_MAX_SEGMENTS") or 4),
+        channel = SMSInput(sms.account_sid, sms.auth_token, sms.number, sms.public_url,
+                           api_base=sms.api_base or None, max_segments=sms.max_segments,
                            sessions=sessions, keys=keys)
         senders["sms"] = sms_sender(channel)
     logger.info("outbox senders: %s", ", ".join(sorted(senders)) or "none (messages wait)")

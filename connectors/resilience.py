@@ -220,7 +220,7 @@ def guarded(on_new_message: Callable[[Any], Awaitable[Any]],
             task.add_done_callback(_log_late)
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # a store is down: fail closed, never crash the server
+        except Exception as exc:  # noqa: BLE001 - a store is down: fail closed, never crash the server
             failure = f"failed ({type(exc).__name__})"
             if before is not None:
                 del out.messages[before:]  # not stored, so not answered

@@ -20,7 +20,6 @@ and the number is kept only sealed (``bot.privacy``) so replies and later messag
 from __future__ import annotations
 
 import logging
-import os
 import time
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 from urllib.parse import parse_qsl
@@ -208,14 +207,15 @@ class SMSInput(ChannelState, InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> "SMSInput":
-        """Secrets from ``credentials.yml`` (``${TWILIO_*}``); optional settings from env."""
+        """Secrets from ``credentials.yml`` (``${TWILIO_*}``); the optional ones from the
+        settings (``bot.settings.SmsSettings``)."""
         if not credentials:
             cls.raise_missing_credentials_exception()
+        sms = get_settings().sms
         return cls(credentials["account_sid"], credentials["auth_token"],
                    credentials["twilio_number"], credentials["public_url"],
-                   api_base=os.environ.get("TWILIO_API_BASE") or None,
-                   max_segments=int(os.environ.get("SMS_MAX_SEGMENTS") or 4),
-                   help_contact=os.environ.get("SMS_HELP_CONTACT") or None)
+                   api_base=sms.api_base or None, max_segments=sms.max_segments,
+                   help_contact=sms.help_contact or None)
 
     def __init__(self, account_sid: str, auth_token: str, twilio_number: str, public_url: str,
                  api_base: Optional[str] = None, max_segments: int = 4,
@@ -268,7 +268,7 @@ class SMSInput(ChannelState, InputChannel):
                     continue
                 logger.error("Twilio refused an SMS: HTTP %s, error %s", exc.status, exc.code)
                 return False
-            except Exception as exc:  # network: requests/urllib3 errors
+            except Exception as exc:  # noqa: BLE001 - network: requests/urllib3 errors
                 if attempt < 2:
                     time.sleep(0.5 * 2 ** attempt)
                     continue

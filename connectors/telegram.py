@@ -14,7 +14,6 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-import os
 import re
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
@@ -28,6 +27,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import contacts
 from bot.privacy import Keys
+from bot.settings import get_settings
 from bot.safeguarding import assess
 from connectors import reminders
 from connectors.common import ChannelState, drain, in_thread, redact_in_logs, spawn
@@ -68,8 +68,8 @@ class TelegramInput(ChannelState, InputChannel):
         if not token or not secret:
             raise ValueError("telegram needs access_token and secret_token (TELEGRAM_TOKEN, "
                              "TELEGRAM_SECRET_TOKEN)")
-        base_url = credentials.get("base_url") or os.environ.get("TELEGRAM_API_BASE_URL") \
-            or DEFAULT_BASE_URL
+        base_url = (credentials.get("base_url") or get_settings().telegram.api_base_url
+                    or DEFAULT_BASE_URL)
         return cls(token, secret, base_url=base_url)
 
     def __init__(self, access_token: str, secret_token: str, base_url: str = DEFAULT_BASE_URL,
@@ -126,7 +126,7 @@ class TelegramInput(ChannelState, InputChannel):
                 return response.json({"error": "not a Telegram update"}, status=400)
             try:
                 update = Update.de_json(data, self.get_bot())
-            except Exception as exc:  # a kind this PTB cannot read: Telegram retries non-2xx
+            except Exception as exc:  # noqa: BLE001 - a kind this PTB cannot read: Telegram retries non-2xx
                 logger.warning("telegram update %s ignored: %s", update_id, type(exc).__name__)
                 return response.json({"status": "ignored"})
             try:

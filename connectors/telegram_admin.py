@@ -1,10 +1,9 @@
-"""``navigator telegram …``: webhook management and long-polling mode.
+"""Telegram's Bot API for the operator (``navigator telegram …``, wired in app/telegram_cli.py):
 
-* ``set-webhook URL`` / ``delete-webhook`` / ``info`` — one Bot API call each, only when run
+* ``set_webhook`` / ``delete_webhook`` / ``webhook_info`` — one Bot API call each, only when run
   (nothing touches the network at import or start-up);
-* ``poll`` — for a charity with a bot token and a laptop but no public URL: sets up, trains if
-  needed, starts the assistant, then long-polls Telegram and hands every update to the local
-  webhook, so polling and webhooks share one code path (secret check, dedupe, turns).
+* ``poll`` — long-polls Telegram and hands every update to the local webhook, so polling and
+  webhooks share one code path (secret check, dedupe, turns).
 
 Imports python-telegram-bot and httpx only (not Rasa), so the CLI stays quick.
 """
@@ -14,14 +13,13 @@ import asyncio
 import hashlib
 import hmac
 import logging
-import os
-import signal
-import sys
-from typing import Any, Callable, Optional
+from typing import Optional
 
 import httpx
 from telegram import Bot
-from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
+from telegram.error import NetworkError, TimedOut
+
+from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +30,7 @@ WEBHOOK_PATH = "/webhooks/telegram/webhook"
 
 
 def _token() -> str:
-    token = os.environ.get("TELEGRAM_TOKEN", "").strip()
+    token = get_settings().telegram.token
     if not token:
         raise SystemExit("TELEGRAM_TOKEN is not set: create a bot with @BotFather and export "
                          "its token (see README, 'Telegram')")
@@ -40,7 +38,7 @@ def _token() -> str:
 
 
 def _bot(token: str) -> Bot:
-    return Bot(token, base_url=os.environ.get("TELEGRAM_API_BASE_URL") or DEFAULT_BASE_URL)
+    return Bot(token, base_url=get_settings().telegram.api_base_url or DEFAULT_BASE_URL)
 
 
 def derived_secret_token(secret: str) -> str:
@@ -52,7 +50,7 @@ async def set_webhook(url: str) -> str:
     """Register ``url`` (https) with Telegram, with the secret token from the environment."""
     if not url.startswith("https://"):
         raise SystemExit("Telegram only delivers to https:// webhook URLs")
-    secret = os.environ.get("TELEGRAM_SECRET_TOKEN", "").strip()
+    secret = get_settings().telegram.secret_token
     if not secret:
         raise SystemExit("TELEGRAM_SECRET_TOKEN is not set (1-256 of A-Z a-z 0-9 _ -)")
     async with _bot(_token()) as bot:
@@ -139,72 +137,3 @@ async def _sleep(stop: asyncio.Event, seconds: float) -> None:
         await asyncio.wait_for(stop.wait(), timeout=seconds)
     except asyncio.TimeoutError:
         pass
-
-
-# -- CLI ----------------------------------------------------------------------------------
-def _run(coro_fn: Callable[[], Any]) -> int:
-    try:
-        print(asyncio.run(coro_fn()))
-    except InvalidToken:
-        print("Telegram refused the token (TELEGRAM_TOKEN)", file=sys.stderr)
-        return 1
-    except TelegramError as exc:
-        print(f"Telegram error: {exc}", file=sys.stderr)
-        return 1
-    return 0
-
-
-def cmd_poll(_args: Any) -> int:
-    """Set up, train if needed, start the servers and long-poll until Ctrl-C / SIGTERM."""
-    from bot.cli import cmd_setup, cmd_train
-    from bot.privacy import deployment_secret
-    from bot.process import Processes
-    from bot.settings import get_settings
-
-    _token()
-    settings = get_settings()
-    if not os.environ.get("TELEGRAM_SECRET_TOKEN"):
-        os.environ["TELEGRAM_SECRET_TOKEN"] = derived_secret_token(deployment_secret(settings))
-    for step in (cmd_setup, cmd_train):
-        rc = step(type("Args", (), {"force": False})())
-        if rc:
-            return rc
-    procs = Processes(settings)
-    procs.start()
-    stop = asyncio.Event()
-
-    async def main() -> int:
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        return await poll(settings.rasa_url + WEBHOOK_PATH,
-                          os.environ["TELEGRAM_SECRET_TOKEN"], stop)
-
-    try:
-        if not procs.wait_ready():
-            print("The servers did not start; see the log above", file=sys.stderr)
-            return 1
-        print("Polling Telegram. Message your bot; Ctrl-C to stop.", flush=True)
-        count = asyncio.run(main())
-        logger.info("stopped after forwarding %d updates", count)
-        return 0
-    except InvalidToken:
-        print("Telegram refused the token (TELEGRAM_TOKEN)", file=sys.stderr)
-        return 1
-    finally:
-        procs.stop()
-
-
-def register_cli(subparsers: Any) -> None:
-    """Add ``navigator telegram set-webhook|delete-webhook|info|poll``."""
-    tg = subparsers.add_parser("telegram", help="Telegram: webhook management, polling mode")
-    sub = tg.add_subparsers(dest="telegram_command", required=True)
-    sw = sub.add_parser("set-webhook", help="register the public https URL of the webhook")
-    sw.add_argument("url", help="e.g. https://example.org/webhooks/telegram/webhook")
-    sw.set_defaults(func=lambda a: _run(lambda: set_webhook(a.url)))
-    sub.add_parser("delete-webhook", help="stop webhook delivery").set_defaults(
-        func=lambda a: _run(delete_webhook))
-    sub.add_parser("info", help="show the bot and its webhook status").set_defaults(
-        func=lambda a: _run(webhook_info))
-    sub.add_parser("poll", help="run the assistant on this machine by long polling "
-                                "(no public URL needed)").set_defaults(func=cmd_poll)

@@ -1,6 +1,7 @@
 """Shared fixtures: a temporary, migrated database per test (flaskr style)."""
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -8,9 +9,26 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
+# Nothing a test makes is written into the checkout: trained models, the crisis detector's cache,
+# Rasa's training cache, logs and reports go here instead (one folder per checkout, kept between
+# runs so Rasa skips retraining when data and config are unchanged). NAVIGATOR_TEST_CACHE moves it.
+CACHE = (Path(os.environ.get("NAVIGATOR_TEST_CACHE") or Path.home() / ".cache" / "navigator-tests")
+         / hashlib.sha256(str(ROOT).encode()).hexdigest()[:12])
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# The defaults these would take are inside the checkout (models/, var/, .rasa/).
+for _name, _value in {"MODEL_DIR": CACHE / "models", "RASA_CACHE_DIRECTORY": CACHE / ".rasa",
+                      "TRACKER_DB": CACHE / "var" / "tracker.db",
+                      "NAVIGATOR_SECRET_KEY_FILE": CACHE / "var" / "secret.key",
+                      "DATABASE_URL": f"sqlite:///{CACHE / 'var' / 'navigator.db'}"}.items():
+    os.environ.setdefault(_name, str(_value))
+try:  # hypothesis (schemathesis) keeps its example database and caches here, not in ./.hypothesis
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    set_hypothesis_home_dir(str(CACHE / "hypothesis"))
+except ImportError:  # a runtime-only install: the property tests are not collected then
+    pass
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEV_ONLY = {"pytest", "schemathesis", "hypothesis", "playwright", "py-spy"}
-RUNTIME_CODE = ("bot", "actions", "connectors", "nlu_components")
+DEV_ONLY = {"pytest", "schemathesis", "hypothesis", "playwright", "py-spy", "ruff", "import-linter"}
+RUNTIME_CODE = ("app", "bot", "actions", "connectors", "nlu_components")
 
 
 def _names(path: Path) -> set:
@@ -26,7 +26,8 @@ def test_test_and_bench_tools_are_not_in_the_runtime_lock():
 
 def test_runtime_code_imports_no_test_or_bench_tool():
     """The code that runs in production never imports what only the dev lock installs."""
-    dev_modules = {"pytest", "schemathesis", "hypothesis", "playwright", "py_spy"}
+    dev_modules = {"pytest", "schemathesis", "hypothesis", "playwright", "py_spy", "ruff",
+                   "importlinter", "grimp"}
     found = []
     for package in RUNTIME_CODE:
         for path in (ROOT / package).rglob("*.py"):

@@ -183,4 +183,5 @@ def list_service_at_locations(
 def get_service_at_location(id: str, session: Session = Depends(get_session),
                             state: ApiState = Depends(api_state)):
     """One service at location with its location (and addresses) and nested service."""
-    return one(session, state, ServiceAtLocation, id, "service at location", lambda s, ids: render(s, ids, True))
+    return one(session, state, ServiceAtLocation, id, "service at location",
+               lambda s, ids: render(s, ids, True))

@@ -107,4 +107,5 @@ def get_organization(id: str, full_service: bool = FULL_SERVICE,
                      session: Session = Depends(get_session),
                      state: ApiState = Depends(api_state)):
     """One organization; its services are brief unless ``full_service=true``."""
-    return one(session, state, Organization, id, "organization", lambda s, ids: render_nested(s, ids, full_service))
+    return one(session, state, Organization, id, "organization",
+               lambda s, ids: render_nested(s, ids, full_service))

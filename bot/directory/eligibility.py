@@ -30,7 +30,8 @@ _DASH = r"\s*(?:-|–|—|to|and)\s*"
 _YEARS = r"(?:\s*(?:years?|yrs?|year[- ]?olds?|yr[- ]?olds?|y/?o|yo)\b|s\b)"
 _WHO = (r"(?:aged?|ages|age range|young (?:people|person|adults?|women|men)|children|kids|teen\w*|"
         r"boys|girls|adults|people|students|pupils|learners|anyone|those|for|between|from)")
-_NOT_AGE = r"(?!\s*(?:am|pm|:|\.\d|%|hours?|hrs?|mins?|minutes|weeks?|months?|days?|sessions?|places|pounds|p\b))"
+_NOT_AGE = (r"(?!\s*(?:am|pm|:|\.\d|%|hours?|hrs?|mins?|minutes|weeks?|months?|days?|sessions?|"
+            r"places|pounds|p\b))")
 _RANGE = re.compile(rf"\b{_WHO}\b[^.;:\n]{{0,20}}?\b{_NUM}{_DASH}{_NUM}\b{_NOT_AGE}|"
                     rf"\b{_NUM}{_DASH}{_NUM}{_YEARS}")
 _UPPER = re.compile(rf"\b(?:up ?to|under|below|younger than|no older than|upto)(?: the age(?: of)?)?"
@@ -201,3 +202,16 @@ def reach(description: Optional[str], has_coordinates: bool, virtual_only: bool,
     if virtual_only:
         return "remote"
     return "unplaced" if has_address else "area"
+
+
+YOUTH_WORDS = ("young people", "young person", "youth", "16-25", "16 to 25", "18-25",
+               "teen", "under 25", "aged 16", "care leaver")
+
+
+def is_youth(name: Optional[str], description: Optional[str], eligibility: Optional[str],
+             minimum_age: Optional[float], maximum_age: Optional[float]) -> bool:
+    """Targets young people: an age range within youth, or youth words in its text."""
+    if maximum_age is not None and maximum_age <= 30 and (minimum_age is None or minimum_age >= 10):
+        return True
+    text = " ".join(filter(None, [name, description, eligibility])).lower()
+    return any(w in text for w in YOUTH_WORDS)

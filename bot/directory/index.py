@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot import hours
 from bot.directory import eligibility, fulltext
-from bot.directory.bulk import dbapi_insert
+from bot.directory.eligibility import is_youth
+from bot.directory.dbapi import dbapi_insert
 from bot.needs import need_codes, with_parents
 from bot.places import served_place_centre, town_centre
 from bot.models import (Attribute, Location, Organization, SearchIndexRow, Service, ServiceAtLocation,
@@ -70,8 +71,6 @@ def _packed(schedules: Tuple[Tuple[Any, Any, Any], ...]) -> str:
 @lru_cache(maxsize=1 << 16)
 def _youth(name: Optional[str], description: Optional[str], eligibility: Optional[str],
            minimum_age: Optional[float], maximum_age: Optional[float]) -> bool:
-    from bot.directory.search import is_youth
-
     return is_youth(name, description, eligibility, minimum_age, maximum_age)
 
 
@@ -86,8 +85,6 @@ def build_rows(service: dict, codes: Iterable[str], schedules: Iterable[dict],
         packed = _packed(triples)
         youth = _youth(*youth_args)
     except TypeError:  # an unhashable value: work it out without the caches
-        from bot.directory.search import is_youth
-
         packed = pack_hours(hours.openings(triples))
         youth = is_youth(*youth_args)
     points = []  # (location id, latitude, longitude, remote, reach of a located point)

@@ -164,14 +164,14 @@ def _write_batch(session: Session, batch: List[Dict[str, Any]], report: ImportRe
                 rows.add(rec, clean_text, _num, _dt)
             rows.write(session)
         done = batch
-    except Exception:  # one broken record must not sink the file
+    except Exception:  # noqa: BLE001 - one broken record must not sink the file
         done = []
         for rec in batch:
             try:
                 with session.begin_nested():
                     upsert_service(session, rec)
                 done.append(rec)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - logged; the caller carries on
                 logger.warning("skipped a service record: %s", type(exc).__name__)
                 report.skipped.append((str(rec["id"]), f"{type(exc).__name__}: {exc}"[:300]))
     report.loaded += len(done)

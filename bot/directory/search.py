@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from bot import hours
 from bot.directory import fulltext, records
-from bot.directory.eligibility import EXCLUDED, OLDER_CARERS, PARENTS
+from bot.directory.eligibility import EXCLUDED, OLDER_CARERS, PARENTS, is_youth
 from bot.directory.index import is_open_packed
 from bot.directory.terms import query_terms
 from bot.models import Attribute, Location, Service, TaxonomyTerm
@@ -40,10 +40,6 @@ from bot.needs import need_codes, parent_of, with_parents
 from bot.places import haversine_km
 
 logger = logging.getLogger(__name__)
-
-YOUTH_WORDS = ("young people", "young person", "youth", "16-25", "16 to 25", "18-25",
-               "teen", "under 25", "aged 16", "care leaver")
-
 
 @dataclass(frozen=True)
 class SearchQuery:
@@ -98,15 +94,6 @@ class SearchPage:
     more: bool = False  # True when only the nearest services were counted ("60+")
 
 
-def is_youth(name: Optional[str], description: Optional[str], eligibility: Optional[str],
-             minimum_age: Optional[float], maximum_age: Optional[float]) -> bool:
-    """Targets young people: an age range within youth, or youth words in its text."""
-    if maximum_age is not None and maximum_age <= 30 and (minimum_age is None or minimum_age >= 10):
-        return True
-    text = " ".join(filter(None, [name, description, eligibility])).lower()
-    return any(w in text for w in YOUTH_WORDS)
-
-
 def is_youth_service(svc: Service | records.ServiceRecord) -> bool:
     """:func:`is_youth` for a Service row."""
     return is_youth(svc.name, svc.description, svc.eligibility_description, svc.minimum_age,
@@ -148,8 +135,8 @@ def _local_now(now: Optional[datetime], tz: str) -> datetime:
     return (now or datetime.now(ZoneInfo(tz))).astimezone(ZoneInfo(tz)).replace(tzinfo=None)
 
 
-def _to_result(svc: Service | records.ServiceRecord, codes: List[str], lat: Optional[float], lon: Optional[float],
-               local_now: datetime, summary: bool) -> ServiceResult:
+def _to_result(svc: Service | records.ServiceRecord, codes: List[str], lat: Optional[float],
+               lon: Optional[float], local_now: datetime, summary: bool) -> ServiceResult:
     """Build the presentation record for one service (summary or full description)."""
     loc, dist = _nearest(svc, lat, lon)
     ops = hours.openings((s.byday, s.opens_at, s.closes_at) for s in svc.schedules)

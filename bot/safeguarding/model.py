@@ -255,7 +255,7 @@ def build(model_dir: Optional[str]) -> Detector:
             detector = joblib.load(path)
             if isinstance(detector, Detector) and detector.key == key:
                 return detector
-        except Exception as exc:  # a damaged or foreign file: train again
+        except Exception as exc:  # noqa: BLE001 - a damaged or foreign file: train again
             logger.warning("crisis detector cache unreadable (%s): training again",
                            type(exc).__name__)
     detector = train(load_corpus(), key)

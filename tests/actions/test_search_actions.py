@@ -1,5 +1,4 @@
 """Search actions with real Tracker/CollectingDispatcher objects over a temporary DB."""
-from datetime import datetime
 
 from actions.safety import ActionCrisisSupport
 from actions.search import (ActionMoreResults, ActionSearchServices, ActionServiceDetail,

@@ -206,7 +206,7 @@ def test_reimport_of_the_sample_changes_nothing(sample_sessions):
 
 def test_index_rows_from_cache_match_direct_computation():
     from bot import hours
-    from bot.directory.search import is_youth
+    from bot.directory.eligibility import is_youth
 
     service = {"id": "s1", "name": "Youth hub", "description": "Drop-in", "status": "active",
                "eligibility_description": None, "minimum_age": None, "maximum_age": None}

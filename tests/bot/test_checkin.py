@@ -82,7 +82,7 @@ def test_still_waiting_is_asked_again_twice_at_most(sample_sessions):
     step = pathway.add_referral(s, "sender-w", "housing", "svc-1", "Nightstop",
                                 timedelta(days=3), now=now)
     assert checkin.ask_again(s, "sender-x", step.id, timedelta(days=3)) is None  # not theirs
-    for round_ in range(checkin.MAX_WAITS):
+    for _ in range(checkin.MAX_WAITS):
         checkin.mark_asked(s, "sender-w", step.id)
         pathway.record_outcome(s, "sender-w", step.id, "still_waiting")
         again = checkin.ask_again(s, "sender-w", step.id, timedelta(days=3), now=now)

@@ -9,7 +9,8 @@ from sqlalchemy import select, update
 
 from bot import accounts, handoff, outbox
 from bot.accounts import AccountError
-from bot.duty import DutyHoursError, handoff_notice, on_duty, parse_duty_hours
+from bot.duty import handoff_notice, on_duty
+from bot.weekly import DutyHoursError, parse_duty_hours
 from bot.handoff_models import LoginThrottle, OutboxItem, Worker
 from bot.settings import SettingsError, load_settings
 
@@ -207,7 +208,7 @@ def test_outbox_retries_errors_then_gives_up(sessions, worker):
     async def broken(sender_id, text):
         raise ConnectionError("down")
 
-    for attempt in range(outbox.MAX_ATTEMPTS):
+    for _ in range(outbox.MAX_ATTEMPTS):
         with sessions() as s, s.begin():
             s.execute(update(OutboxItem).values(next_attempt_at=datetime.now(timezone.utc)))
         asyncio.run(outbox.deliver_due(sessions, {"telegram": broken}))

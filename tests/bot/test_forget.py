@@ -74,7 +74,8 @@ def _conversation(sessions, sender: str, typed: str = TYPED[3], name: str = "Jor
     handoff.record_user_message(sessions, sender, typed)
     worker = accounts.get_worker(sessions, 1)
     handoff.worker_reply(sessions, h.id, worker, f"Hi {name}, I'm Sam from the hub")
-    casework.add_note(sessions, h.id, worker, f"{name} Smith, 07700 900123, staying with friends" if name == "Jordan" else f"{name}")
+    note = f"{name} Smith, 07700 900123, staying with friends" if name == "Jordan" else name
+    casework.add_note(sessions, h.id, worker, note)
     casework.set_tag(sessions, h.id, worker, "housing")
     with sessions() as s, s.begin():
         s.add(SafeguardingAlert(sender_key=sender, categories="abuse"))

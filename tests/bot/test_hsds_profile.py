@@ -120,7 +120,7 @@ def test_schemas_reject_small_counts_and_extra_fields():
 
 
 # --- the figures --------------------------------------------------------------------------------
-def test_extensions_validate_and_are_the_exports_suppressed_figures(seeded):
+def test_extensions_validate_and_are_the_exports_suppressed_figures(seeded):  # noqa: F811 - pytest fixture
     sessions, services, senders, texts = seeded
     export = open_export.build(sessions, now=NOW)
     ext = hsds_profile.service_extensions(sessions, now=NOW)
@@ -160,7 +160,7 @@ def test_extensions_validate_and_are_the_exports_suppressed_figures(seeded):
         assert needle not in serialised, needle
 
 
-def test_each_service_with_its_extensions_validates_against_the_profile(rated):
+def test_each_service_with_its_extensions_validates_against_the_profile(rated):  # noqa: F811 - pytest fixture
     from bot.directory.export import export_services
 
     sessions = rated[0]
@@ -179,7 +179,7 @@ def test_each_service_with_its_extensions_validates_against_the_profile(rated):
     assert list(_profiled_service().iter_errors(plain)) == []  # the extensions are optional
 
 
-def test_document_and_endpoint(rated, db_url):
+def test_document_and_endpoint(rated, db_url):  # noqa: F811 - pytest fixture
     pytest.importorskip("fastapi")
     from fastapi.testclient import TestClient
 

@@ -5,7 +5,7 @@ import stat
 import pytest
 
 from bot.privacy import Keys, deployment_secret, mask
-from bot.settings import load_settings
+from bot.settings import SettingsError, load_settings
 
 SECRET = "s" * 40
 
@@ -30,7 +30,7 @@ def test_seal_round_trip_and_wrong_key():
 def test_short_secret_refused():
     with pytest.raises(ValueError):
         Keys("short")
-    with pytest.raises(Exception):
+    with pytest.raises(SettingsError, match="NAVIGATOR_SECRET_KEY"):
         load_settings({"NAVIGATOR_SECRET_KEY": "short"})
 
 

@@ -3,7 +3,7 @@
 
 
 def test_active_credentials_drop_channels_with_unset_variables(tmp_path):
-    from bot.process import active_credentials
+    from app.process import active_credentials
 
     src = tmp_path / "credentials.yml"
     src.write_text("rest:\nconnectors.telegram.TelegramInput:\n  access_token: ${TG_TOKEN}\n"
@@ -21,7 +21,7 @@ def test_rasas_http_api_is_off_without_a_token_and_needs_it_when_on(tmp_path):
     """Issue 17, item 2: `rasa run --enable-api` had no token."""
     import pytest
 
-    from bot.process import commands
+    from app.process import commands
     from bot.settings import SettingsError, load_settings
 
     plain = commands(load_settings({"TRACKER_DB": str(tmp_path / "t.db")}), "rasa")["rasa"]

@@ -1,7 +1,7 @@
 import io
 from datetime import datetime
 
-from bot.chat import render
+from app.chat import render
 from bot.directory.search import ServiceResult
 from bot.hours import OpenStatus
 from bot.render import detail_text, result_block, results_text

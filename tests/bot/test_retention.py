@@ -10,7 +10,8 @@ from typing import List
 import pytest
 from sqlalchemy import create_engine, func, insert, select, update
 
-from bot import accounts, casework, cli, contacts, handoff, pathway, process, retention, reviews
+from app import cli, process
+from bot import accounts, casework, contacts, handoff, pathway, retention, reviews
 from bot.deliveries import record_status
 from bot.handoff_models import ConsoleSession, Handoff, HandoffMessage, LoginThrottle, OutboxItem
 from bot.models import (ButtonToken, ChannelContact, DeliverySeen, SafeguardingAlert, Service,
@@ -358,7 +359,7 @@ def test_purge_once_survives_an_error_and_logs_only_its_type(db_url, world, monk
         raise RuntimeError("secret detail " + OLD)
 
     monkeypatch.setattr(retention, "purge", broken)
-    with caplog.at_level(logging.ERROR, logger="bot.process"):
+    with caplog.at_level(logging.ERROR, logger="app.process"):
         assert process.purge_once(_settings(db_url, world)) is False
     assert "RuntimeError" in caplog.text and OLD not in caplog.text
     assert "secret detail" not in caplog.text

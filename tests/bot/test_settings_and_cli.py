@@ -1,6 +1,6 @@
 import pytest
 
-from bot import cli
+from app import cli
 from bot.migrate import current_revision, upgrade
 from bot.settings import SettingsError, load_settings
 
@@ -69,8 +69,8 @@ def test_parser_has_every_command():
 
 def test_run_with_chat_stops_children_on_interrupt(monkeypatch):
     """Ctrl-C in the chat (or a broken pipe) must stop every child process."""
-    from bot import chat as chat_mod
-    from bot import process
+    from app import chat as chat_mod
+    from app import process
 
     events = []
 

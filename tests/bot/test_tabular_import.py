@@ -301,7 +301,8 @@ def test_fix_text_and_stable_ids():
 
 
 def test_cli_imports_a_datapackage(tmp_path, monkeypatch, capsys, v1_package):
-    from bot import cli, db
+    from app import cli
+    from bot import db
 
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     cli.get_settings.cache_clear()

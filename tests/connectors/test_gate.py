@@ -84,7 +84,7 @@ def test_a_crisis_first_message_is_answered_first_and_the_notice_waits(rig):
                                              ("rest", "what do you keep about me")])
 def test_privacy_is_answered_without_the_bot(rig, channel, command):
     reply = rig.say(command, channel)
-    assert len(reply) == 1 and "What I keep" in reply[0] or "We keep" in reply[0]
+    assert len(reply) == 1 and ("What I keep" in reply[0] or "We keep" in reply[0])
     assert rig.bot_got == []
 
 

@@ -13,6 +13,7 @@ from bot import accounts, handoff
 from bot.duty import RESUME_MESSAGE
 from bot.outbox import deliver_due
 from connectors.common import drain
+from bot.settings import load_settings
 from connectors.outbox_senders import build_senders, sms_sender, telegram_sender
 from connectors.telegram import SECRET_HEADER, TelegramInput
 from tests.connectors.fake_telegram import CHAT, FakeRequest, FakeTelegram, text_update
@@ -122,19 +123,19 @@ def test_sms_opted_out_user_gets_nothing(sessions, worker):
 
 
 def test_build_senders_from_environment(sessions):
-    assert build_senders(sessions, KEYS, {}) == {}
+    assert build_senders(sessions, KEYS, load_settings({})) == {}
     env = {"TELEGRAM_TOKEN": TOKEN, "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
            "TWILIO_AUTH_TOKEN": "f" * 32, "TWILIO_NUMBER": TWILIO_NUMBER,
            "SMS_PUBLIC_URL": "https://navigator.example.org"}
-    assert sorted(build_senders(sessions, KEYS, env)) == ["sms", "telegram"]
+    assert sorted(build_senders(sessions, KEYS, load_settings(env))) == ["sms", "telegram"]
     env.pop("SMS_PUBLIC_URL")
-    assert sorted(build_senders(sessions, KEYS, env)) == ["telegram"]
+    assert sorted(build_senders(sessions, KEYS, load_settings(env))) == ["telegram"]
 
 
 def test_old_twilio_public_url_name_still_works_with_a_warning(sessions, caplog):
     env = {"TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "f" * 32,
            "TWILIO_NUMBER": TWILIO_NUMBER, "TWILIO_PUBLIC_URL": "https://navigator.example.org"}
     with caplog.at_level("WARNING"):
-        senders = build_senders(sessions, KEYS, env)
+        senders = build_senders(sessions, KEYS, load_settings(env))
     assert sorted(senders) == ["sms"]
     assert "SMS_PUBLIC_URL" in caplog.text

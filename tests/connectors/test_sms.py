@@ -4,12 +4,14 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from rasa.shared.exceptions import RasaException
 from sqlalchemy import func, select
 
 from bot import contacts
 from bot.deliveries import get_status
 from bot.models import ChannelContact, DeliverySeen
 from bot.smstext import is_gsm, segments
+from bot.settings import get_settings
 from connectors.sms import SMSInput
 from tests.connectors.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, TWILIO_NUMBER, inbound, new_sid
 from tests.connectors.sms_harness import KEYS, PUBLIC, STATUS, WEBHOOK, run, running
@@ -358,11 +360,16 @@ def test_sent_status_stored_without_number(sessions):
 def test_from_credentials_and_configuration(monkeypatch):
     monkeypatch.setenv("TWILIO_API_BASE", "http://127.0.0.1:9")
     monkeypatch.setenv("SMS_MAX_SEGMENTS", "3")
-    ch = SMSInput.from_credentials({"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN,
-                                    "twilio_number": TWILIO_NUMBER, "public_url": PUBLIC + "/"})
+    get_settings.cache_clear()  # the settings are read once per process
+    try:
+        ch = SMSInput.from_credentials({"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN,
+                                        "twilio_number": TWILIO_NUMBER,
+                                        "public_url": PUBLIC + "/"})
+    finally:
+        get_settings.cache_clear()
     assert ch.max_segments == 3 and ch.client.api.base_url == "http://127.0.0.1:9"
     assert ch.public_url == PUBLIC and ch.name() == "sms"
-    with pytest.raises(Exception):
+    with pytest.raises(RasaException):
         SMSInput.from_credentials(None)
     with pytest.raises(ValueError):
         SMSInput(ACCOUNT_SID, "", TWILIO_NUMBER, PUBLIC)

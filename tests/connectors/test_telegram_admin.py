@@ -8,10 +8,11 @@ import threading
 import pytest
 from telegram import Bot
 
-from bot.cli import main
+from app.cli import main
 from connectors import telegram_admin
 from connectors.telegram import TelegramInput
 from tests.connectors.fake_telegram import FakeRequest, FakeTelegram, FakeTelegramServer, text_update
+from bot.settings import get_settings
 from tests.connectors.sanic_server import LiveServer
 from tests.connectors.test_telegram import KEYS, SECRET, TOKEN, ScriptedAgent
 
@@ -22,7 +23,9 @@ def fake_api(monkeypatch):
         monkeypatch.setenv("TELEGRAM_TOKEN", TOKEN)
         monkeypatch.setenv("TELEGRAM_SECRET_TOKEN", SECRET)
         monkeypatch.setenv("TELEGRAM_API_BASE_URL", server.base_url)
+        get_settings.cache_clear()  # the settings are read once per process
         yield server.api
+    get_settings.cache_clear()
 
 
 def test_set_info_delete_webhook(fake_api, capsys):
@@ -42,13 +45,14 @@ def test_set_webhook_refuses_http_and_missing_secret(fake_api, monkeypatch):
     with pytest.raises(SystemExit):
         main(["telegram", "set-webhook", "http://example.org/hook"])
     monkeypatch.delenv("TELEGRAM_SECRET_TOKEN")
+    get_settings.cache_clear()
     with pytest.raises(SystemExit):
         main(["telegram", "set-webhook", "https://example.org/hook"])
     assert fake_api.sent("setWebhook") == []
 
 
 def test_nothing_touches_the_network_at_import_or_parse(fake_api):
-    from bot.cli import build_parser
+    from app.cli import build_parser
 
     build_parser().parse_args(["telegram", "info"])
     assert fake_api.calls == []

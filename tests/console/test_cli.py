@@ -6,7 +6,7 @@ import io
 import pytest
 
 from bot import accounts
-from bot.cli import build_parser
+from app.cli import build_parser
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import io
 import httpx
 
 from bot import handoff
-from bot.chat import chat, worker_messages
+from app.chat import chat, worker_messages
 from bot.console import create_console_app
 from bot.console.limits import MAX_BODY
 from bot.settings import load_settings

@@ -162,8 +162,8 @@ def test_navigator_worker_add_makes_a_peer_mentor(sessions, monkeypatch, team):
     import io
 
     import bot.db
-    from bot.cli import build_parser
-    from bot.console.cli import ROLES
+    from app.cli import build_parser
+    from app.console_cli import ROLES
 
     assert ROLES == accounts.ROLES
     monkeypatch.setattr(bot.db, "session_factory", lambda url=None: sessions)

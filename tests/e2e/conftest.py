@@ -10,9 +10,9 @@ from typing import Dict, Iterator, List, Optional
 
 import pytest
 
-from bot.process import wait_ready
+from app.process import wait_ready
 from tests.connectors.fake_telegram import FakeTelegramServer
-from bot import chat
+from app import chat
 from tests.rasa.conftest import (API_TOKEN, REST_TOKEN, ROOT, rasa_env,  # noqa: F401
                                  trained_model)
 

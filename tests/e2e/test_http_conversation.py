@@ -3,7 +3,6 @@ conversing over HTTP (REST channel), then stopped with SIGTERM."""
 from __future__ import annotations
 
 import signal
-import time
 import uuid
 
 import pytest

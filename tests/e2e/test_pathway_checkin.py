@@ -18,7 +18,7 @@ from typing import List
 
 import pytest
 
-from bot.process import wait_ready
+from app.process import wait_ready
 from tests.e2e.conftest import free_port, stop_servers
 from tests.rasa.conftest import ROOT, rasa_env, trained_model  # noqa: F401 - fixture
 
@@ -80,7 +80,7 @@ async def _bot_count(agent) -> int:
 
 
 def test_search_choose_checkin_turned_away_rating_moderated_visible(actions_server,
-                                                                   trained_model):
+                                                                   trained_model):  # noqa: F811 - pytest fixture
     from rasa.core import jobs
 
     from bot import pathway, reviews

@@ -14,7 +14,7 @@ from typing import Dict, List, Optional
 import httpx
 import pytest
 
-from bot.process import wait_ready
+from app.process import wait_ready
 from tests.e2e.conftest import free_port
 from tests.rasa.conftest import API_TOKEN, REST_TOKEN, ROOT, rasa_env
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from bot.endpoints import active_endpoints, secret_env, summary
-from bot.process import child_env, commands
+from app.endpoints import active_endpoints, secret_env, summary
+from app.process import child_env, commands
 from bot.settings import SettingsError, load_settings
 
 KEY = "k" * 40

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import CACHE, ROOT
+
 BIN = Path(sys.executable).parent
+RESULTS = CACHE / "results"  # logs and reports of the Rasa tests
 
 
 API_TOKEN = "test-rasa-api-token-0123456789"  # the servers tests start read trackers with it
@@ -36,9 +38,11 @@ def run_rasa(args, timeout=1200, log: Path = None) -> subprocess.CompletedProces
 
 @pytest.fixture(scope="session")
 def trained_model() -> Path:
-    """Train once (Rasa skips it when data and config are unchanged); the newest model."""
-    proc = run_rasa(["train", "--out", "models"], log=ROOT / "results" / "train.log")
+    """Train once (Rasa skips it when data and config are unchanged); the newest model. Kept in
+    the tests' cache, outside the checkout (tests/conftest.py)."""
+    out = CACHE / "models"
+    proc = run_rasa(["train", "--out", str(out)], log=RESULTS / "train.log")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    models = sorted(out.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
     assert models, "no model was produced"
     return models[-1]

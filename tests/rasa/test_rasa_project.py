@@ -7,10 +7,10 @@ import shutil
 import pytest
 import yaml
 
-from tests.rasa.conftest import ROOT, run_rasa
+from tests.conftest import CACHE
+from tests.rasa.conftest import RESULTS, ROOT, run_rasa
 
 pytestmark = pytest.mark.rasa
-RESULTS = ROOT / "results"
 
 
 def intent_examples(path) -> set:
@@ -44,7 +44,7 @@ def test_test_stories_all_pass(trained_model):
 
 def test_nlu_held_out_macro_f1():
     """Train NLU on 80% of the data (fixed seed); evaluate on the 20% it never saw."""
-    split = ROOT / "var" / "nlu_split"
+    split = CACHE / "var" / "nlu_split"
     proc = run_rasa(["data", "split", "nlu", "--nlu", "data/nlu", "--training-fraction", "0.8",
                      "--random-seed", "42", "--out", str(split)])
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -54,14 +54,14 @@ def test_nlu_held_out_macro_f1():
         "held-out examples leak into training"
     # The long first messages (data/nlu_long, issue 16) are training data only: the held-out
     # part stays the split of data/nlu it has always been, so figures compare across changes.
-    train_dir = ROOT / "var" / "nlu_train"
+    train_dir = CACHE / "var" / "nlu_train"
     shutil.rmtree(train_dir, ignore_errors=True)
     train_dir.mkdir(parents=True)
     shutil.copy(train, train_dir / "training_data.yml")
     for extra in sorted((ROOT / "data" / "nlu_long").glob("*.yml")):
         assert not (intent_examples(extra) & test_texts), f"{extra.name} repeats held-out examples"
         shutil.copy(extra, train_dir / extra.name)
-    model_dir = ROOT / "var" / "nlu_eval_model"
+    model_dir = CACHE / "var" / "nlu_eval_model"
     proc = run_rasa(["train", "nlu", "--nlu", str(train_dir), "--config", "config.yml",
                      "--out", str(model_dir), "--fixed-model-name", "nlu-eval"],
                     log=RESULTS / "nlu_train.log")

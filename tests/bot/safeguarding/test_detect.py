@@ -1,9 +1,7 @@
 """The verdict: two tiers, the kind of risk, and what must never be flagged."""
-import re
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot.safeguarding import CONCERN, URGENT, assess, stated_age
 from bot.safeguarding import model as M

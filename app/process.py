@@ -22,7 +22,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 
-from bot.endpoints import active_endpoints, endpoints_path, secret_env, summary
+from app.endpoints import active_endpoints, endpoints_path, secret_env, summary
 from bot.settings import PROJECT_ROOT, Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -173,15 +173,17 @@ class Processes:
     """The action server and Rasa server as children, stopped together."""
 
     def __init__(self, settings: Settings, log_dir: Optional[Path] = None,
-                 only: Optional[str] = None) -> None:
+                 only: Optional[str] = None, extra_env: Optional[Dict[str, str]] = None) -> None:
+        """``extra_env``: more variables for the children only (e.g. polling's webhook secret)."""
         self.settings = settings
+        self.extra_env = dict(extra_env or {})
         self.log_dir = log_dir
         self.only = only
         self.procs: Dict[str, subprocess.Popen] = {}
         self._stopping = threading.Event()
 
     def start(self) -> None:
-        env = child_env(self.settings)
+        env = {**child_env(self.settings), **self.extra_env}
         if self.only != "actions":
             write_rasa_config(self.settings, env)
         for name, cmd in commands(self.settings, self.only).items():
@@ -314,7 +316,7 @@ def run_with_chat(settings: Settings) -> int:
 
     Ctrl-C, SIGTERM, SIGHUP (terminal closed) and a broken stdout all end in ``stop()``.
     """
-    from bot.chat import chat
+    from app.chat import chat
 
     def interrupt(signum, _frame):
         raise KeyboardInterrupt(f"signal {signum}")

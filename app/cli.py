@@ -21,9 +21,9 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from pathlib import Path
 from typing import List, Optional
 
+from app.steps import cmd_import, cmd_load_sample, cmd_setup, cmd_train
 from bot.settings import SettingsError, get_settings
 
 logger = logging.getLogger("navigator")
@@ -41,70 +41,14 @@ def cmd_db_upgrade(_args) -> int:
     return 0
 
 
-def _load(path) -> int:
-    from bot.db import session_factory
-    from bot.directory.importer import import_path
-    from bot.directory.loader import ImportFileError
-
-    try:
-        report = import_path(session_factory(), path, progress=True)
-    except ImportFileError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(report.summary())
-    groups = report.problem_groups()
-    if len(groups) > 1 or groups and groups[0][1] > 1:
-        for reason, count in groups:
-            print(f"  {count:>6} x {reason}")
-    problems = report.skipped + report.row_problems
-    for rid, reason in problems[:50]:
-        print(f"  skipped {rid}: {reason}")
-    if len(problems) > 50:
-        print(f"  ... and {len(problems) - 50} more")
-    return 0
-
-
-def cmd_load_sample(_args) -> int:
-    from bot.directory.loader import sample_directory_path
-
-    return _load(sample_directory_path())
-
-
-def cmd_import(args) -> int:
-    """Import an HSDS 3.0 JSON file, a tabular datapackage (directory or datapackage.json) or
-    an Open Referral UK feed by URL."""
-    source = args.file
-    return _load(source if source.lower().startswith(("http://", "https://")) else Path(source))
-
-
-def cmd_setup(_args) -> int:
-    from bot.db import session_factory
-    from bot.directory.loader import sample_directory_path, service_count
-    from bot.migrate import upgrade
-
-    upgrade()
-    with session_factory()() as s:
-        empty = service_count(s) == 0
-    if empty:
-        return _load(sample_directory_path())
-    print("directory already has services; not loading the sample")
-    return 0
-
-
-def cmd_train(args) -> int:
-    from bot.process import train
-
-    return train(force=args.force)
-
-
 def cmd_serve(args) -> int:
-    from bot.process import serve
+    from app.process import serve
 
     return serve(get_settings(), only=getattr(args, "only", None))
 
 
 def cmd_chat(args) -> int:
-    from bot.chat import chat
+    from app.chat import chat
 
     settings = get_settings()
     if not settings.rest_token:
@@ -116,7 +60,7 @@ def cmd_chat(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from bot.process import run_with_chat
+    from app.process import run_with_chat
 
     rc = cmd_setup(args)
     if rc:
@@ -196,10 +140,10 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.api import register_cli  # cheap: FastAPI loads only when `navigator api` runs
 
     register_cli(sub)  # `navigator api [--host --port]`, `navigator export FILE [--bare]`
-    from connectors.telegram_admin import register_cli as telegram_cli  # PTB only, no Rasa
+    from app.telegram_cli import register_cli as telegram_cli  # PTB only, no Rasa
 
     telegram_cli(sub)  # `navigator telegram set-webhook URL|delete-webhook|info|poll`
-    from bot.console.cli import register_cli as console_cli  # cheap: FastAPI loads on use
+    from app.console_cli import register_cli as console_cli  # cheap: FastAPI loads on use
 
     console_cli(sub)  # `navigator org add`, `navigator worker add`, `navigator console`
     return p
