@@ -19,9 +19,12 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import RISK_INTENTS, SKIPPED, button, latest_intent, latest_text, on_sms, service_name
 from actions.pathway import day_label, first_allowed, reminder
-from bot import checkin, contacts, handoff, outcomes, pathway
-from bot.navigator import get_navigator
-from bot.render import need_phrase
+from bot.pathway import checkin
+from bot.channels import contacts
+from bot.handoff import handoff
+from bot.pathway import outcomes, pathway
+from bot.directory.navigator import get_navigator
+from bot.directory.render import need_phrase
 
 logger = logging.getLogger(__name__)
 SLOTS = ("checkin_step", "checkin_answer", "checkin_reason")

@@ -36,7 +36,7 @@ def new_search(needs: List[str], text: str) -> List[Dict[str, Any]]:
 
 
 def place_slots(place: Any) -> List[Dict[str, Any]]:
-    """The slots of a resolved place (bot.places.Place): its name and point."""
+    """The slots of a resolved place (bot.directory.places.Place): its name and point."""
     return [SlotSet("location", place.name), SlotSet("latitude", place.latitude),
             SlotSet("longitude", place.longitude)]
 
@@ -69,7 +69,7 @@ def channel_of(tracker: Tracker) -> str:
 
 def service_name(service_id: Optional[str], fallback: str = "that service") -> str:
     """A directory service's name (blocking: run it off the event loop), or ``fallback``."""
-    from bot.navigator import get_navigator
+    from bot.directory.navigator import get_navigator
 
     service = get_navigator().service(service_id) if service_id else None
     return service.name if service else fallback

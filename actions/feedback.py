@@ -2,7 +2,7 @@
 
 ``rating_form`` asks for 1-5 stars and an optional short comment about ``rating_service`` (after
 a check-in, or on request: "I want to review where I went"); ``tip_form`` takes a short tip for
-others about a service. Comments and tips wait for a youth worker's moderation (``bot.reviews``)
+others about a service. Comments and tips wait for a youth worker's moderation (``bot.feedback.reviews``)
 before anyone else sees them; stars count at once.
 """
 from __future__ import annotations
@@ -17,8 +17,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import RISK_INTENTS, SKIPPED, button, latest_intent, latest_text, on_sms, service_name
-from bot import pathway, reviews
-from bot.navigator import get_navigator
+from bot.pathway import pathway
+from bot.feedback import reviews
+from bot.directory.navigator import get_navigator
 
 logger = logging.getLogger(__name__)
 RATING_SLOTS = ("rating_service", "rating_stars", "rating_comment")

@@ -17,12 +17,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import button, on_sms
 from actions.search import guessed_search
-from bot import handoff
-from bot.duty import handoff_notice
-from bot.navigator import get_navigator
+from bot.handoff import handoff
+from bot.handoff.duty import handoff_notice
+from bot.directory.navigator import get_navigator
 from bot.safeguarding.helplines import region_help
 from bot.settings import get_settings
-from bot.smstext import menu_text, number_buttons, segments, to_gsm
+from bot.channels.smstext import menu_text, number_buttons, segments, to_gsm
 
 logger = logging.getLogger(__name__)
 FALLBACK_MENU = [button("Somewhere to stay", "/need_housing"), button("Food", "/need_food"),

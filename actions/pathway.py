@@ -23,9 +23,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import button, latest_text, on_sms, channel_of, slot_point
-from bot import checkin, pathway
-from bot.commands import chosen_number, plan_edit
-from bot.navigator import get_navigator
+from bot.pathway import checkin, pathway
+from bot.pathway.commands import chosen_number, plan_edit
+from bot.directory.navigator import get_navigator
 
 logger = logging.getLogger(__name__)
 PLAN_HINT = "Say \"done 1\", \"drop 2\", \"change 1 to ...\" or \"add step ...\" to update it."

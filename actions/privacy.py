@@ -5,7 +5,7 @@ model: connectors/gate.py answers them on every channel. A stated age ("I'm 12")
 too; only a bare number answering the form's age question arrives here. Nothing is deleted on
 one reading of one message: the person is asked whether they are under 13, and their answer
 goes through the gate, which then signposts a children's helpline and forgets the conversation
-(keeping, flagged for a worker, an open handoff or alert: ``bot.forget.forget_child``), or
+(keeping, flagged for a worker, an open handoff or alert: ``bot.privacy.forget.forget_child``), or
 carries on with the age they correct it to.
 """
 from __future__ import annotations
@@ -16,8 +16,8 @@ import logging
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot import consent
-from bot.navigator import get_navigator
+from bot.privacy import consent
+from bot.directory.navigator import get_navigator
 
 logger = logging.getLogger(__name__)
 

@@ -23,9 +23,9 @@ from rasa_sdk.types import DomainDict
 from actions.common import (button, channel_of, latest_intent, latest_text, new_search, on_sms,
                             place_slots, slot_age)
 from actions.handoff import open_handoff
-from bot.navigator import get_navigator
-from bot.needs import detect_needs
-from bot.parsing import parse_age
+from bot.directory.navigator import get_navigator
+from bot.directory.needs import detect_needs
+from bot.directory.parsing import parse_age
 from bot.safeguarding import assess, check, replies
 from bot.safeguarding.detect import OTHER_INTENT_SCALE
 

@@ -14,13 +14,15 @@ from actions.common import (RISK_INTENTS, SKIPPED, button, channel_of, detail_bu
                             latest_text, new_search, on_sms, place_label, place_slots, slot_age,
                             slot_point)
 from actions.privacy import ask_if_child, unconfirmed_child_age
-from bot import consent
-from bot.navigator import get_navigator
+from bot.privacy import consent
+from bot.directory.navigator import get_navigator
 from bot.directory.textneeds import likely_need
-from bot.needs import detect_needs, is_parent
-from bot.parsing import parse_age, pick_result
-from bot import render, reviews, searchlog
-from bot.render import need_phrase
+from bot.directory.needs import detect_needs, is_parent
+from bot.directory.parsing import parse_age, pick_result
+from bot.directory import render
+from bot.feedback import reviews
+from bot.measurement import searchlog
+from bot.directory.render import need_phrase
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +48,7 @@ def _metadata_point(tracker: Tracker) -> Optional[Dict[str, Any]]:
 def guessed_search(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Text, Any]]:
     """A long message the model could not place (read as only a place and age, or not
     understood) still said what it is about: search the need it most likely means, saying so,
-    rather than asking "What do you need help with?" (``bot.needs.likely_need``). No events
+    rather than asking "What do you need help with?" (``bot.directory.needs.likely_need``). No events
     when nothing is likely."""
     msg = tracker.latest_message or {}
     text = msg.get("text") or ""

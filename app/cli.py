@@ -92,8 +92,8 @@ def cmd_purge(args) -> int:
     from datetime import datetime, timezone
 
     from bot.db import session_factory
-    from bot.forget import tracker_store_url
-    from bot.retention import purge
+    from bot.privacy.forget import tracker_store_url
+    from bot.privacy.retention import purge
 
     settings = get_settings()
     report = purge(session_factory(settings.database_url), tracker_store_url(settings),

@@ -12,7 +12,7 @@ import sys
 from typing import Optional, TextIO
 
 logger = logging.getLogger(__name__)
-# bot.accounts.ROLES, spelt out so building the parser does not import argon2 (a test checks)
+# bot.accounts.accounts.ROLES, spelt out so building the parser does not import argon2 (a test checks)
 ROLES = ("worker", "admin", "peer_mentor")
 
 
@@ -29,7 +29,7 @@ def read_password(stdin: Optional[TextIO] = None) -> Optional[str]:
 
 def cmd_org_add(args: argparse.Namespace) -> int:
     """Create an organisation."""
-    from bot.accounts import AccountError, add_org
+    from bot.accounts.accounts import AccountError, add_org
     from bot.db import session_factory
 
     try:
@@ -43,7 +43,7 @@ def cmd_org_add(args: argparse.Namespace) -> int:
 
 def cmd_worker_add(args: argparse.Namespace) -> int:
     """Create a worker account (password prompted or from standard input)."""
-    from bot.accounts import AccountError, add_worker
+    from bot.accounts.accounts import AccountError, add_worker
     from bot.db import session_factory
 
     password = read_password()
@@ -66,7 +66,7 @@ def cmd_console(args: argparse.Namespace) -> int:
 
     from bot.console import create_console_app
     from bot.db import session_factory
-    from bot.privacy import get_keys
+    from bot.keys import get_keys
     from bot.settings import get_settings
     # The channel senders use the connectors' output classes (which need Rasa's channel base
     # classes): composed here, at the process edge, never imported by bot's core modules.

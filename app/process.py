@@ -234,7 +234,7 @@ class Processes:
         return None
 
 
-# -- retention: the scheduled purge (bot/retention.py) ------------------------------------------
+# -- retention: the scheduled purge (bot/privacy/retention.py) ------------------------------------------
 PURGE_FIRST_DELAY_S = 60.0  # after start, so the purge never competes with the servers' start
 
 
@@ -245,8 +245,8 @@ def purge_once(settings: Settings) -> bool:
         from datetime import datetime, timezone
 
         from bot.db import session_factory
-        from bot.forget import tracker_store_url
-        from bot.retention import purge
+        from bot.privacy.forget import tracker_store_url
+        from bot.privacy.retention import purge
 
         purge(session_factory(settings.database_url), tracker_store_url(settings),
               datetime.now(timezone.utc), settings.retention_days)

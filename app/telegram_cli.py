@@ -34,7 +34,7 @@ def cmd_poll(_args: Any) -> int:
     """Set up, train if needed, start the servers and long-poll until Ctrl-C / SIGTERM."""
     from app.steps import cmd_setup, cmd_train
     from app.process import Processes
-    from bot.privacy import deployment_secret
+    from bot.keys import deployment_secret
     from bot.settings import get_settings
 
     _token()

@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 from bench.relevance import ASKS_AGE, ASKS_NEED, ASKS_PLACE, start  # noqa: E402
 from bench.turn_latency import API_TOKEN  # noqa: E402
 from bench.turn_latency import send  # noqa: E402
-from bot.places import haversine_km  # noqa: E402
+from bot.directory.places import haversine_km  # noqa: E402
 
 MESSAGES = ROOT / "tests" / "data" / "first_messages_heldout.jsonl"
 SAMPLE = ROOT / "bot" / "resources" / "sample_directory.json"

@@ -33,7 +33,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bot import needs as needs_mod  # noqa: E402
+from bot.directory import needs as needs_mod  # noqa: E402
 from bot.directory import needmap, textneeds  # noqa: E402
 from bot.directory.loader import clean_text  # noqa: E402
 

@@ -49,7 +49,7 @@ from bot.directory.index import after_import  # noqa: E402
 from bot.directory.loader import load_services, read_services_file, sample_directory_path  # noqa: E402
 from bot.directory.search import SearchQuery, search  # noqa: E402
 from bot.migrate import upgrade  # noqa: E402
-from bot.needs import need_codes  # noqa: E402
+from bot.directory.needs import need_codes  # noqa: E402
 
 NS = uuid.UUID("7d7c0c3e-2b9a-4b1e-9a43-2f6d3b1f0b10")
 # What a young person might say for each need (the words go through the full-text search).

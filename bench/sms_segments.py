@@ -30,7 +30,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from tests.e2e.conftest import send  # noqa: E402 - the test servers' REST token
-from bot.smstext import is_gsm, segments  # noqa: E402
+from bot.channels.smstext import is_gsm, segments  # noqa: E402
 from tests.e2e.conftest import start_servers  # noqa: E402
 from tests.e2e.test_sms_conversation import Phone, _env  # noqa: E402
 from tests.connectors.fake_twilio import FakeTwilioServer  # noqa: E402

@@ -113,7 +113,7 @@ class Settings:
     action_url: str = ""  # the action server's webhook as Rasa reaches it (a k8s Service)
     action_timeout_s: int = 7  # Rasa's call to the action server (Rasa's own default: 300 s)
     turn_timeout_s: int = 9  # a channel answers with a safe reply after this long
-    retention_days: int = 365  # conversations inactive this long are forgotten (bot/retention.py)
+    retention_days: int = 365  # conversations inactive this long are forgotten (bot/privacy/retention.py)
     purge_interval_hours: int = 24  # `navigator serve` purges this often; 0: never by itself
     checkin_days: int = 3  # days after choosing a service that the bot asks how it went
     checkin_hours: str = "Mon-Sun 10:00-20:00"  # when check-ins may be sent (local time)

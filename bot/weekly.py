@@ -2,7 +2,7 @@
 
 Days are ``Mon``..``Sun``, single or a range (``Fri-Mon`` wraps); an end at or before the start
 runs past midnight (``Fri 20:00-02:00``). ``always`` (or ``24/7``) is every moment; ``never``
-(or empty) none. Used for youth workers' duty hours (``bot/duty.py``) and for when check-ins may
+(or empty) none. Used for youth workers' duty hours (``bot/handoff/duty.py``) and for when check-ins may
 be sent; a leaf module (imports nothing of the navigator), so settings can validate with it.
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import List, Tuple
+from typing import List, Sequence, Tuple
 
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 _GROUP = re.compile(r"^(?P<d1>[a-z]{3})(?:\s*-\s*(?P<d2>[a-z]{3}))?\s+"
@@ -22,12 +22,27 @@ class DutyHoursError(ValueError):
 
 
 @dataclass(frozen=True)
-class Shift:
-    """On duty on weekday ``day`` (0 = Monday) from ``start`` for ``minutes``."""
+class Window:
+    """One weekly window: on weekday ``day`` (0 = Monday) from ``start`` for ``minutes`` (past
+    midnight when it runs on). A youth worker's shift, or a service's opening (HSDS schedule
+    rows, ``bot/directory/hours.py``)."""
 
     day: int
     start: time
     minutes: int
+
+
+def within(windows: Sequence[Window], when: datetime) -> bool:
+    """Whether ``when`` (a local, timezone-aware or naive time) falls in one of ``windows``."""
+    for window in windows:
+        for back in (0, 1):  # a window that began yesterday may still be running
+            day = when.date() - timedelta(days=back)
+            if day.weekday() != window.day:
+                continue
+            begin = datetime.combine(day, window.start, tzinfo=when.tzinfo)
+            if begin <= when < begin + timedelta(minutes=window.minutes):
+                return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -35,22 +50,12 @@ class DutyHours:
     """Parsed duty hours: ``always`` or a list of weekly shifts (empty: never on duty)."""
 
     always: bool
-    shifts: Tuple[Shift, ...]
+    shifts: Tuple[Window, ...]
     text: str
 
     def on_duty(self, when: datetime) -> bool:
         """Whether ``when`` (a local, timezone-aware time) falls in a shift."""
-        if self.always:
-            return True
-        for shift in self.shifts:
-            for back in (0, 1):  # a shift that began yesterday may still be running
-                day = when.date() - timedelta(days=back)
-                if day.weekday() != shift.day:
-                    continue
-                begin = datetime.combine(day, shift.start, tzinfo=when.tzinfo)
-                if begin <= when < begin + timedelta(minutes=shift.minutes):
-                    return True
-        return False
+        return self.always or within(self.shifts, when)
 
 
 def _day(name: str, spec: str) -> int:
@@ -67,7 +72,7 @@ def parse_duty_hours(spec: str) -> DutyHours:
         return DutyHours(True, (), text)
     if low in ("", "never", "none"):
         return DutyHours(False, (), text or "never")
-    shifts: List[Shift] = []
+    shifts: List[Window] = []
     for part in re.split(r"[;,]", low):
         part = re.sub(r"\s+", " ", part.strip())
         if not part:
@@ -86,7 +91,7 @@ def parse_duty_hours(spec: str) -> DutyHours:
             minutes += 24 * 60
         day = first
         while True:
-            shifts.append(Shift(day, time(h1, m1), minutes))
+            shifts.append(Window(day, time(h1, m1), minutes))
             if day == last:
                 break
             day = (day + 1) % 7

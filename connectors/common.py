@@ -158,7 +158,7 @@ async def bot_or_worker(message: Any, on_new_message: Callable[[Any], Awaitable[
     no one took within ``NAVIGATOR_HANDOFF_WAIT_MINUTES`` is handed back to the bot, which says
     so and answers. True if the bot got it.
     """
-    from bot import handoff
+    from bot.handoff import handoff
     from bot.safeguarding import alerts, assess, check, replies
     from bot.safeguarding.helplines import region_help
     from bot.settings import get_settings
@@ -218,7 +218,7 @@ class ChannelState:
     def keys(self) -> Any:
         """Pseudonym and sealing keys (``bot.privacy.Keys``)."""
         if self._keys is None:
-            from bot.privacy import get_keys
+            from bot.keys import get_keys
 
             self._keys = get_keys()
         return self._keys

@@ -9,7 +9,7 @@
    bot, or crisis support during a handoff), and so does the answer to a pending "are you safe
    right now?", whatever the state;
 2. under 13: a stated age under 13 is first checked ("are you 12?"); once confirmed, a
-   children's helpline and nothing stored (``bot.consent``), except what a youth worker must
+   children's helpline and nothing stored (``bot.privacy.consent``), except what a youth worker must
    still act on (an open handoff or alert: kept, flagged "under 13", and the person's messages
    still reach the worker);
 3. a pending "delete my data": "yes" (or the request again) deletes everything; anything else
@@ -26,7 +26,10 @@ from typing import Any, Awaitable, Callable, Dict, List
 
 from sqlalchemy.orm import sessionmaker
 
-from bot import consent, forget, handoff, mydata, ratelimit
+from bot.privacy import consent, forget
+from bot.handoff import handoff
+from bot.privacy import mydata
+from bot.channels import ratelimit
 from bot.safeguarding import assess, check
 from bot.settings import get_settings
 from connectors import reminders
@@ -73,7 +76,7 @@ async def deliver(message: Any, on_new_message: Callable[[Any], Awaitable[Any]],
     age = consent.stated_age(text) if not text.startswith("/") else None
     if st.child and (age is None or age < consent.CHILD_AGE):
         if await in_thread(handoff.active_handoff, sessions, sender) is not None:
-            # Kept for a youth worker (bot.forget.forget_child): they still reach the worker.
+            # Kept for a youth worker (bot.privacy.forget.forget_child): they still reach the worker.
             return await _onward(message, on_new_message, sessions, pause_for_worker, app,
                                  st.safety_check)
         await out.send_text_message(sender, consent.child_text(settings.region))
@@ -156,7 +159,7 @@ async def _onward(message: Any, on_new_message: Callable[[Any], Awaitable[Any]],
 async def child(sessions: sessionmaker, app: Any, sender: str, channel: str) -> None:
     """Under 13, confirmed: forget what was stored so far and keep only the flag; what a
     youth worker must still act on (an open handoff or alert) is kept and flagged instead
-    (:func:`bot.forget.forget_child`)."""
+    (:func:`bot.privacy.forget.forget_child`)."""
     if await in_thread(forget.forget_child, sessions, sender):
         await forget_tracker(app, sender)
         await reminders.cancel(sender)

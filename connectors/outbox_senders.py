@@ -1,6 +1,6 @@
 """Outbox senders: deliver a youth worker's message through the channels' own output classes.
 
-A sender is ``async (sender_id, text) -> bool`` (see ``bot.outbox``). Each uses the connector's
+A sender is ``async (sender_id, text) -> bool`` (see ``bot.handoff.outbox``). Each uses the connector's
 output class with no chat in hand, so the address comes from the sealed contact and every rule
 of the channel applies: Telegram's HTML escaping and splitting, "blocked the bot" marking the
 contact unreachable; SMS's GSM-7 packing, STOP honoured, delivery reports recorded.
@@ -13,9 +13,9 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, Optional
 
-from bot import contacts
-from bot.outbox import Sender
-from bot.privacy import Keys
+from bot.channels import contacts
+from bot.handoff.outbox import Sender
+from bot.keys import Keys
 from bot.settings import Settings, get_settings
 from connectors.common import in_thread
 

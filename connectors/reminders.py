@@ -4,7 +4,7 @@ Rasa keeps reminders (``ReminderScheduled`` events) in the tracker store but sch
 in memory (APScheduler), with the output channel of the turn that set them. So:
 
 * ``rearm`` (once Rasa has started) schedules again, from the tracker store, the reminder of every
-  check-in that is still to ask (``bot.checkin.pending``); one whose time passed while Rasa was
+  check-in that is still to ask (``bot.pathway.checkin.pending``); one whose time passed while Rasa was
   down fires a few seconds after the start;
 * ``rebind`` (after every turn) gives the sender's scheduled reminders an output channel that
   can send on its own (a webhook turn's SMS output is buffered and flushed by that turn only);
@@ -20,8 +20,8 @@ from typing import Any, Callable, Dict, List, Optional
 
 from sqlalchemy.orm import sessionmaker
 
-from bot import checkin
-from bot.forget import as_utc
+from bot.pathway import checkin
+from bot.privacy.forget import as_utc
 from connectors.common import in_thread, spawn
 
 logger = logging.getLogger(__name__)

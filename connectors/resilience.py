@@ -250,7 +250,7 @@ def flag_failed_crisis(sender_id: str, text: Optional[str], channel: str,
     verdict = assess(text or "")
     if not verdict.crisis:
         return
-    from bot import handoff
+    from bot.handoff import handoff
     from bot.db import session_factory
     from bot.safeguarding import alerts
 

@@ -34,13 +34,14 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 
-from bot import consent, contacts
-from bot.deliveries import permanent_failure, record_status
-from bot.privacy import Keys
+from bot.privacy import consent
+from bot.channels import contacts
+from bot.channels.deliveries import permanent_failure, record_status
+from bot.keys import Keys
 from bot.safeguarding import assess, check
 from bot.safeguarding.helplines import region_help
 from bot.settings import get_settings
-from bot.smstext import keyword, menu_choice, menu_text, number_buttons, pack_sms, to_gsm
+from bot.channels.smstext import keyword, menu_choice, menu_text, number_buttons, pack_sms, to_gsm
 from connectors import reminders
 from connectors.common import ChannelState, drain, in_thread, spawn
 from connectors.gate import deliver

@@ -25,8 +25,8 @@ from telegram import Update
 from telegram.ext import AIORateLimiter, ExtBot
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot import contacts
-from bot.privacy import Keys
+from bot.channels import contacts
+from bot.keys import Keys
 from bot.settings import get_settings
 from bot.safeguarding import assess
 from connectors import reminders

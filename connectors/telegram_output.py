@@ -3,7 +3,7 @@
 * texts split at ≤ 4096 characters on paragraph/sentence boundaries, sent as HTML with every
   character escaped (a service called ``<b>Tom & Jerry's`` cannot break the formatting);
 * buttons → an inline keyboard; a payload over Telegram's 64-byte ``callback_data`` limit is
-  replaced by a short token stored server-side (``bot.contacts``);
+  replaced by a short token stored server-side (``bot.channels.contacts``);
 * ``{"request_location": true}`` in a response's custom JSON → a reply keyboard with a
   "share my location" button (and the response's buttons as plain keys);
 * ``{"navigator_export": ...}`` ("send me my data") → a JSON document (``sendDocument``,
@@ -32,9 +32,10 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ExtBot
 
-from bot import contacts, mydata
-from bot.privacy import Keys
-from bot.textsplit import split_text
+from bot.channels import contacts
+from bot.privacy import mydata
+from bot.keys import Keys
+from bot.channels.textsplit import split_text
 from connectors.common import in_thread
 
 logger = logging.getLogger(__name__)
@@ -191,7 +192,7 @@ class TelegramOutput(OutputChannel):
 
     async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any],
                                **kwargs: Any) -> None:
-        """``{"navigator_export": data}`` ("send me my data", ``bot.mydata.collect``) goes as a
+        """``{"navigator_export": data}`` ("send me my data", ``bot.privacy.mydata.collect``) goes as a
         JSON file; other custom JSON is meant for other channels: only its text is shown."""
         if isinstance(json_message, dict) and isinstance(json_message.get("navigator_export"),
                                                          dict):

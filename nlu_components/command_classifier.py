@@ -1,6 +1,6 @@
 """CommandClassifier: short plan and feedback commands ("my plan", "done 2", "I'll try this
 one", "review where I went", "leave a tip", "talk to a peer mentor") get their intent from the
-patterns in ``bot.commands``, whatever the model guessed; and no typed message gets an
+patterns in ``bot.pathway.commands``, whatever the model guessed; and no typed message gets an
 ``EXTERNAL_`` intent (reminders trigger those).
 
 Runs after the intent classifier and before CrisisGuard, so a crisis still wins. Anything that
@@ -18,7 +18,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.commands import command
+from bot.pathway.commands import command
 
 EXTERNAL = "EXTERNAL_"
 

@@ -6,11 +6,11 @@ FallbackClassifier:
 * two needs close together at the top ("free condoms and contraception": health 0.51, sexual
   health 0.49) are not an unclear message but two readings of one: the first gets their summed
   confidence, so the FallbackClassifier's ambiguity check does not discard it, and the second
-  stays in the ranking for the actions (``bot.needs.detect_needs`` keeps it as a second need);
+  stays in the ranking for the actions (``bot.directory.needs.detect_needs`` keeps it as a second need);
 * a broader need whose sub-need the message names in so many words ("chlamydia test" read as
-  health) becomes that sub-need, as ``bot.needs.detect_needs`` reads it;
+  health) becomes that sub-need, as ``bot.directory.needs.detect_needs`` reads it;
 * a message the model reads as out of scope, or below the fallback threshold, that names a need
-  in so many words (``bot.needs.keyword_needs``: "gambling", "slots", "care leaver", "visa")
+  in so many words (``bot.directory.needs.keyword_needs``: "gambling", "slots", "care leaver", "visa")
   gets that need's intent.
 
 Anything else is left exactly as the model classified it.
@@ -26,7 +26,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.needs import INTENT_PREFIX, keyword_needs, need_for_intent, parent_of
+from bot.directory.needs import INTENT_PREFIX, keyword_needs, need_for_intent, parent_of
 
 UNSURE = ("out_of_scope", "nlu_fallback", "inform", "greet")
 # A need the model takes for another that shares its words: named in so many words, it wins

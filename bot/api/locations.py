@@ -24,8 +24,8 @@ from bot.api.common import (one, CONFLICT_RESPONSE, LIST_RESPONSES, NOT_FOUND_RE
 from bot.api.services import ServiceFilters, service_conditions, service_filters
 from bot.directory.export import (load_services, service_at_location_to_hsds, service_brief,
                                   service_to_hsds, taxonomy_map)
-from bot.models import Address, Location, Service, ServiceAtLocation
-from bot.places import haversine_km
+from bot.directory.models import Address, Location, Service, ServiceAtLocation
+from bot.directory.places import haversine_km
 
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=["service_at_locations"])
@@ -54,7 +54,7 @@ def postcode_point(session: Session, postcode: str, country: str) -> Optional[Po
         if lat is not None and lon is not None:
             return float(lat), float(lon)
     if uk:
-        from bot.places import PlaceResolver
+        from bot.directory.places import PlaceResolver
 
         place = PlaceResolver(country="GB").resolve(code)
         if place is not None and place.source == "postcode":

@@ -1,10 +1,10 @@
 """Open data (``docs/open_outcomes.md``, ``docs/hsds_profile/``), computed on request:
 
-* ``GET /open/outcomes.json``: the whole open export (:mod:`bot.open_export`): outcomes,
+* ``GET /open/outcomes.json``: the whole open export (:mod:`bot.measurement.open_export`): outcomes,
   ratings and unmet need;
 * ``GET /open/outcomes.csv``, ``/open/ratings.csv``, ``/open/unmet_need.csv``: its tables;
 * ``GET /open/hsds_extension.json``: the same figures as HSDS profile extension properties of
-  each service (:mod:`bot.hsds_profile`).
+  each service (:mod:`bot.measurement.hsds_profile`).
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import json
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
-from bot import hsds_profile, open_export
+from bot.measurement import hsds_profile, open_export
 from bot.api.common import ApiState, api_state
 
 router = APIRouter(tags=["open data"])

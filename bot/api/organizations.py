@@ -14,7 +14,7 @@ from bot.api.common import (one, LIST_RESPONSES, NOT_FOUND_RESPONSE, ApiState, F
                             search_words)
 from bot.directory.export import (location_to_hsds, load_services, organization_to_hsds,
                                   phone_to_hsds, service_brief, service_to_hsds, taxonomy_map)
-from bot.models import Location, Organization, Phone, Service
+from bot.directory.models import Location, Organization, Phone, Service
 
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=["organizations"])

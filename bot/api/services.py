@@ -15,7 +15,7 @@ from bot.api.common import (one, LIST_RESPONSES, NOT_FOUND_RESPONSE, ApiState, F
                             parse_date_time, search_words)
 from bot.directory.export import (hsds_datetime, hsds_id, load_services, service_brief,
                                   service_to_hsds, taxonomy_map)
-from bot.models import Attribute, Organization, Service, Taxonomy, TaxonomyTerm
+from bot.directory.models import Attribute, Organization, Service, Taxonomy, TaxonomyTerm
 
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=["services"])

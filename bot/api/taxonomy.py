@@ -13,7 +13,7 @@ from bot.api.common import (one, LIST_RESPONSES, NOT_FOUND_RESPONSE, ApiState, F
                             get_session, like_pattern, listing, paging,
                             search_words)
 from bot.directory.export import taxonomy_map, taxonomy_term_to_hsds, taxonomy_to_hsds
-from bot.models import Taxonomy, TaxonomyTerm
+from bot.directory.models import Taxonomy, TaxonomyTerm
 
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=["taxonomies"])

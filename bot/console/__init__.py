@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
     from sqlalchemy.orm import sessionmaker
 
-    from bot.outbox import Sender
-    from bot.privacy import Keys
+    from bot.handoff.outbox import Sender
+    from bot.keys import Keys
     from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -44,9 +44,9 @@ def create_console_app(settings: "Settings", sessions: "sessionmaker",
     from bot.console.limits import BodyLimit
     from bot.console.web import (HERE, SECURITY_HEADERS, ConsoleState, LoginRequired,
                                  make_templates, render)
-    from bot.handoff import HandoffError, HandoffNotFound
-    from bot.outbox import OutboxWorker
-    from bot.privacy import get_keys
+    from bot.handoff.handoff import HandoffError, HandoffNotFound
+    from bot.handoff.outbox import OutboxWorker
+    from bot.keys import get_keys
 
     outbox = OutboxWorker(sessions, senders or {})
 

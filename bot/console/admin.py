@@ -4,8 +4,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from bot import casework
-from bot.accounts import SessionInfo
+from bot.handoff import casework
+from bot.accounts.accounts import SessionInfo
 from bot.console.web import current, render, require_admin, state
 
 router = APIRouter()

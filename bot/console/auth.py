@@ -3,16 +3,14 @@ from __future__ import annotations
 
 import logging
 import secrets
-from typing import Optional
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from bot import accounts
-from bot.accounts import SessionInfo
-from bot.casework import audit
-from bot.console.web import (LOGIN_CSRF_COOKIE, SESSION_COOKIE, check_csrf, client_address,
-                             current, render, same_origin, see_other, state)
+from bot.accounts import accounts
+from bot.handoff.casework import audit
+from bot.console.web import (LOGIN_CSRF_COOKIE, SESSION_COOKIE, FormPost, client_address, form_post,
+                             render, same_origin, see_other, state)
 
 logger = logging.getLogger(__name__)
 router = APIRouter()
@@ -59,13 +57,10 @@ def login(request: Request, email: str = Form(""), password: str = Form(""),
 
 
 @router.post("/logout")
-def logout(request: Request, csrf_token: Optional[str] = Form(None),
-           info: SessionInfo = Depends(current)) -> Response:
+def logout(post: FormPost = Depends(form_post)) -> Response:
     """End the session on the server and clear the cookie."""
-    check_csrf(request, info, csrf_token)
-    st = state(request)
-    accounts.end_session(st.sessions, request.cookies.get(SESSION_COOKIE))
-    audit(st.sessions, info.worker, "logout")
+    accounts.end_session(post.st.sessions, post.request.cookies.get(SESSION_COOKIE))
+    post.audit("logout")
     response = see_other("/login")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -1,6 +1,6 @@
 """Server-side SVG charts for the console dashboard (matplotlib, Agg backend, no JavaScript).
 
-Each ``*_chart`` function turns one :mod:`bot.dashboard` aggregate into a :class:`Chart`: a
+Each ``*_chart`` function turns one :mod:`bot.measurement.dashboard` aggregate into a :class:`Chart`: a
 title, a one-sentence summary, the numbers as a table (the screen-reader and no-picture
 fallback shown next to the chart) and the SVG, or ``svg=None`` when there is nothing to draw
 yet (the page then says "No data yet" instead of showing empty axes).
@@ -30,8 +30,8 @@ from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 from markupsafe import Markup
 
-from bot.dashboard import (NO_AREA, OTHER, STARS, CheckinResponse, NeedsOverTime, OutcomesByNeed,
-                           Ratings, UnmetByArea)
+from bot.measurement.dashboard import (NO_AREA, OTHER, STARS, CheckinResponse, NeedsOverTime,
+                                       OutcomesByNeed, Ratings, UnmetByArea)
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from bot.console.web import state
-from bot.outbox import fetch_for_chat
+from bot.handoff.outbox import fetch_for_chat
 
 router = APIRouter()
 

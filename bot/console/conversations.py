@@ -12,13 +12,16 @@ from typing import Optional
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from bot import accounts, casework, contacts, handoff
-from bot.accounts import SessionInfo
+from bot.accounts import accounts
+from bot.handoff import casework
+from bot.channels import contacts
+from bot.handoff import handoff
+from bot.accounts.accounts import SessionInfo
 from bot.safeguarding.kinds import labels as risk_labels
-from bot.console.web import check_csrf, current, render, see_other, state
-from bot.outbox import delivery_states
-from bot.privacy import mask
-from bot.transcript import Transcript, transcript
+from bot.console.web import FormPost, current, form_post, render, see_other, state
+from bot.handoff.outbox import delivery_states
+from bot.masking import mask
+from bot.handoff.transcript import Transcript, transcript
 
 router = APIRouter(prefix="/handoffs")
 CHANNEL_NAMES = {"telegram": "Telegram", "sms": "SMS", "rest": "Local web chat"}
@@ -91,96 +94,72 @@ def _back(hid: int) -> Response:
 
 
 @router.post("/{hid}/claim")
-def claim(request: Request, hid: int, csrf_token: Optional[str] = Form(None),
-          take_over: str = Form(""), info: SessionInfo = Depends(current)) -> Response:
+def claim(hid: int, take_over: str = Form(""), post: FormPost = Depends(form_post)) -> Response:
     """Take the conversation (or take it over from a colleague)."""
-    check_csrf(request, info, csrf_token)
-    st = state(request)
-    h = handoff.claim(st.sessions, hid, info.worker, take_over=take_over == "yes")
-    casework.audit(st.sessions, info.worker, "claim", h.id)
+    h = handoff.claim(post.st.sessions, hid, post.worker, take_over=take_over == "yes")
+    post.audit("claim", h.id)
     return _back(hid)
 
 
 @router.post("/{hid}/assign")
-def assign(request: Request, hid: int, csrf_token: Optional[str] = Form(None),
-           worker_id: int = Form(...), info: SessionInfo = Depends(current)) -> Response:
+def assign(hid: int, worker_id: int = Form(...),
+           post: FormPost = Depends(form_post)) -> Response:
     """Give the conversation to a colleague."""
-    check_csrf(request, info, csrf_token)
-    st = state(request)
-    h = handoff.assign(st.sessions, hid, info.worker, worker_id)
-    casework.audit(st.sessions, info.worker, "assign", h.id, f"to worker {worker_id}")
+    h = handoff.assign(post.st.sessions, hid, post.worker, worker_id)
+    post.audit("assign", h.id, f"to worker {worker_id}")
     return _back(hid)
 
 
 @router.post("/{hid}/reply")
-def reply(request: Request, hid: int, csrf_token: Optional[str] = Form(None),
-          text: str = Form(""), info: SessionInfo = Depends(current)) -> Response:
+def reply(hid: int, text: str = Form(""), post: FormPost = Depends(form_post)) -> Response:
     """Store the reply, queue it for the user's channel and wake the outbox."""
-    check_csrf(request, info, csrf_token)
-    st = state(request)
-    handoff.worker_reply(st.sessions, hid, info.worker, text)
-    casework.audit(st.sessions, info.worker, "reply", hid)
-    st.outbox.wake()
+    handoff.worker_reply(post.st.sessions, hid, post.worker, text)
+    post.audit("reply", hid)
+    post.st.outbox.wake()
     return _back(hid)
 
 
 @router.post("/{hid}/notes")
-def note(request: Request, hid: int, csrf_token: Optional[str] = Form(None),
-         text: str = Form(""), info: SessionInfo = Depends(current)) -> Response:
+def note(hid: int, text: str = Form(""), post: FormPost = Depends(form_post)) -> Response:
     """Add a private note."""
-    check_csrf(request, info, csrf_token)
-    st = state(request)
-    casework.add_note(st.sessions, hid, info.worker, text)
-    casework.audit(st.sessions, info.worker, "note", hid)
+    casework.add_note(post.st.sessions, hid, post.worker, text)
+    post.audit("note", hid)
     return _back(hid)
 
 
 @router.post("/{hid}/tags")
-def tag(request: Request, hid: int, csrf_token: Optional[str] = Form(None),
-        tag: str = Form(""), remove: str = Form(""),
-        info: SessionInfo = Depends(current)) -> Response:
+def tag(hid: int, tag: str = Form(""), remove: str = Form(""),
+        post: FormPost = Depends(form_post)) -> Response:
     """Add a tag (or remove one)."""
-    check_csrf(request, info, csrf_token)
-    st = state(request)
-    value = casework.set_tag(st.sessions, hid, info.worker, tag, present=remove != "yes")
-    casework.audit(st.sessions, info.worker, "tag", hid, ("-" if remove == "yes" else "+") + value)
+    value = casework.set_tag(post.st.sessions, hid, post.worker, tag, present=remove != "yes")
+    post.audit("tag", hid, ("-" if remove == "yes" else "+") + value)
     return _back(hid)
 
 
 @router.post("/{hid}/hand-back")
-def hand_back(request: Request, hid: int, csrf_token: Optional[str] = Form(None),
-              info: SessionInfo = Depends(current)) -> Response:
+def hand_back(hid: int, post: FormPost = Depends(form_post)) -> Response:
     """The bot takes over again; the user is told."""
-    check_csrf(request, info, csrf_token)
-    st = state(request)
-    handoff.hand_back(st.sessions, hid, info.worker)
-    casework.audit(st.sessions, info.worker, "hand_back", hid)
-    st.outbox.wake()
+    handoff.hand_back(post.st.sessions, hid, post.worker)
+    post.audit("hand_back", hid)
+    post.st.outbox.wake()
     return _back(hid)
 
 
 @router.post("/{hid}/resolve")
-def resolve(request: Request, hid: int, csrf_token: Optional[str] = Form(None),
-            outcome: str = Form(""), info: SessionInfo = Depends(current)) -> Response:
+def resolve(hid: int, outcome: str = Form(""), post: FormPost = Depends(form_post)) -> Response:
     """Close with an outcome code; the bot takes over again."""
-    check_csrf(request, info, csrf_token)
-    st = state(request)
-    handoff.resolve(st.sessions, hid, info.worker, outcome)
-    casework.audit(st.sessions, info.worker, "resolve", hid, outcome)
-    st.outbox.wake()
+    handoff.resolve(post.st.sessions, hid, post.worker, outcome)
+    post.audit("resolve", hid, outcome)
+    post.st.outbox.wake()
     return _back(hid)
 
 
 @router.post("/{hid}/to-workers")
-def to_workers(request: Request, hid: int, csrf_token: Optional[str] = Form(None),
-               urgent: str = Form(""), info: SessionInfo = Depends(current)) -> Response:
+def to_workers(hid: int, urgent: str = Form(""), post: FormPost = Depends(form_post)) -> Response:
     """Pass a peer chat to the youth workers (urgent: first in their queue)."""
-    check_csrf(request, info, csrf_token)
-    st = state(request)
-    h = handoff.pass_to_workers(st.sessions, hid, info.worker, urgent=urgent == "yes")
-    casework.audit(st.sessions, info.worker, "assign", h.id,
-                   "to youth workers" + (", urgent" if urgent == "yes" else ""))
-    return see_other("/") if _peer(info) else _back(hid)
+    h = handoff.pass_to_workers(post.st.sessions, hid, post.worker, urgent=urgent == "yes")
+    post.audit("assign", h.id, "to youth workers" + (", urgent" if urgent == "yes" else ""))
+    return see_other("/") if _peer(post.info) else _back(hid)
 
 
 def _no_peer_mentors(info: SessionInfo, what: str) -> None:
@@ -189,15 +168,12 @@ def _no_peer_mentors(info: SessionInfo, what: str) -> None:
 
 
 @router.post("/{hid}/step-in")
-def step_in(request: Request, hid: int, csrf_token: Optional[str] = Form(None),
-            info: SessionInfo = Depends(current)) -> Response:
+def step_in(hid: int, post: FormPost = Depends(form_post)) -> Response:
     """Take over a closed conversation again (a new handoff, claimed by this worker)."""
-    check_csrf(request, info, csrf_token)
-    _no_peer_mentors(info, "step in to a conversation")
-    st = state(request)
-    old = handoff.get_handoff(st.sessions, hid, info.worker)
-    new = handoff.step_in(st.sessions, old.sender_id, info.worker)
-    casework.audit(st.sessions, info.worker, "step_in", new.id)
+    _no_peer_mentors(post.info, "step in to a conversation")
+    old = handoff.get_handoff(post.st.sessions, hid, post.worker)
+    new = handoff.step_in(post.st.sessions, old.sender_id, post.worker)
+    post.audit("step_in", new.id)
     return _back(new.id)
 
 
@@ -212,7 +188,7 @@ def _export(request: Request, hid: int, info: SessionInfo, kind: str) -> Respons
     name = f"conversation-{h.id}.{'txt' if kind == 'text' else 'pdf'}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if kind == "text":
-        from bot.transcript import as_text
+        from bot.handoff.transcript import as_text
 
         return Response(as_text(tr, title), media_type="text/plain; charset=utf-8",
                         headers=headers)

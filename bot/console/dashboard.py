@@ -15,8 +15,8 @@ from datetime import datetime, timezone
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 
-from bot import dashboard
-from bot.accounts import SessionInfo
+from bot.measurement import dashboard
+from bot.accounts.accounts import SessionInfo
 from bot.console import charts
 from bot.console.web import current, render, state
 

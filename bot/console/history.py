@@ -7,10 +7,10 @@ from typing import Optional
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
-from bot import casework
-from bot.accounts import SessionInfo
+from bot.handoff import casework
+from bot.accounts.accounts import SessionInfo
 from bot.console.web import current, render, state
-from bot.handoff import OUTCOMES, PEER_MENTOR, HandoffError
+from bot.handoff.handoff import OUTCOMES, PEER_MENTOR, HandoffError
 
 router = APIRouter()
 

@@ -1,5 +1,5 @@
 """The moderation queue (``/moderation``): rating comments and peer tips wait here until a youth
-worker approves or rejects them (:mod:`bot.reviews`). Youth workers and admins only; a peer
+worker approves or rejects them (:mod:`bot.feedback.reviews`). Youth workers and admins only; a peer
 mentor (or any other role) gets 403. Each worker sees and decides only what young people of
 their own organisation wrote (another organisation's item answers 404 like a missing one).
 Each POST checks the CSRF token and redirects back."""
@@ -11,9 +11,9 @@ from typing import Optional
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
-from bot import reviews
-from bot.accounts import SessionInfo
-from bot.console.web import check_csrf, current, render, see_other, state
+from bot.feedback import reviews
+from bot.accounts.accounts import SessionInfo
+from bot.console.web import FormPost, current, form_post, render, see_other, state
 
 router = APIRouter(prefix="/moderation")
 DECISIONS = {"approve": True, "reject": False}
@@ -48,11 +48,10 @@ def moderation_page(request: Request, info: SessionInfo = Depends(current)) -> H
 
 
 @router.post("/{kind}/{item_id}")
-def decide(request: Request, kind: str, item_id: int, csrf_token: Optional[str] = Form(None),
-           decision: str = Form(""), seen: Optional[str] = Form(None),
-           info: SessionInfo = Depends(current)) -> Response:
+def decide(kind: str, item_id: int, decision: str = Form(""), seen: Optional[str] = Form(None),
+           post: FormPost = Depends(form_post)) -> Response:
     """Approve or reject one comment or tip (written to the audit log)."""
-    check_csrf(request, info, csrf_token)
+    request, info = post.request, post.info
     _moderator(info)
     if kind not in reviews.KINDS:
         return render(request, "error.html", {"message": "No such comment or tip."}, 404)

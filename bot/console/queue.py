@@ -9,9 +9,9 @@ from datetime import datetime, timezone
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from bot.accounts import SessionInfo
+from bot.accounts.accounts import SessionInfo
 from bot.console.web import current, render, state
-from bot.handoff import queue, visible_kinds
+from bot.handoff.handoff import queue, visible_kinds
 from bot.safeguarding.kinds import labels
 
 

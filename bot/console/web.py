@@ -18,13 +18,14 @@ from pathlib import Path
 from typing import Any, Dict, Optional, Tuple
 from urllib.parse import urlsplit
 
-from fastapi import HTTPException, Request
+from fastapi import Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from bot.accounts import SessionInfo, csrf_ok, load_session
-from bot.handoff_models import Worker
+from bot.accounts.accounts import SessionInfo, csrf_ok, load_session
+from bot.accounts.models import Worker
+from bot.handoff import casework
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +106,32 @@ def check_csrf(request: Request, info: SessionInfo, token: Optional[str]) -> Non
         logger.warning("console: POST rejected (CSRF token or origin)")
         raise HTTPException(status_code=403, detail="This form has expired or did not come "
                                                     "from the console. Reload and try again.")
+
+
+@dataclass
+class FormPost:
+    """A console form post that passed the session and CSRF checks (:func:`form_post`)."""
+
+    request: Request
+    info: SessionInfo
+    st: ConsoleState
+
+    @property
+    def worker(self) -> Worker:
+        """The logged-in worker."""
+        return self.info.worker
+
+    def audit(self, action: str, handoff_id: Optional[int] = None, detail: str = "") -> None:
+        """Record who did what (``audit_entry``)."""
+        casework.audit(self.st.sessions, self.info.worker, action, handoff_id, detail)
+
+
+def form_post(request: Request, csrf_token: Optional[str] = Form(None),
+              info: SessionInfo = Depends(current)) -> FormPost:
+    """The one preamble of every console POST (a dependency): a live session, the form's CSRF
+    token and origin checked, the console's state at hand."""
+    check_csrf(request, info, csrf_token)
+    return FormPost(request, info, state(request))
 
 
 def render(request: Request, name: str, context: Dict[str, Any],

@@ -14,11 +14,10 @@ from typing import (Any, Callable, Dict, List, Optional, Tuple)
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot import needs as needs_mod
-from bot.directory import fulltext
+from bot.directory import needs as needs_mod, fulltext
 from bot.directory.dbapi import CHUNK, upsert_rows
-from bot.models import (Address, Attribute, Location, Organization, Phone, Schedule, Service,
-                        ServiceAtLocation, TaxonomyTerm)
+from bot.directory.models import (Address, Attribute, Location, Organization, Phone, Schedule,
+                                  Service, ServiceAtLocation, TaxonomyTerm)
 
 DERIVED_NS = uuid.UUID("1b8e7a52-3c55-4d3e-9b1f-5f3c2a7d9e01")
 
@@ -302,7 +301,7 @@ class BatchRows:
     def _write_index(self, session: Session, ids: List[str], attributes: List[dict]) -> None:
         """Search-index rows straight from the batch (no read-back of what was written)."""
         from bot.directory import index
-        from bot.needs import need_codes
+        from bot.directory.needs import need_codes
 
         wanted = set(need_codes())
         term_ids = list({a["taxonomy_term_id"] for a in attributes})

@@ -30,8 +30,8 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.models import (Address, Attribute, Location, Organization, Phone, Schedule, Service,
-                        ServiceAtLocation, Taxonomy, TaxonomyTerm)
+from bot.directory.models import (Address, Attribute, Location, Organization, Phone, Schedule,
+                                  Service, ServiceAtLocation, Taxonomy, TaxonomyTerm)
 
 logger = logging.getLogger(__name__)
 

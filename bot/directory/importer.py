@@ -21,8 +21,8 @@ from bot.directory import fulltext, index
 from bot.directory.loader import (ImportFileError, ImportReport, hold_transaction, load_services,
                                   read_services_file)
 from bot.directory.tabular import TabularPackage, open_datapackage
-from bot.models import (Attribute, Location, Phone, Schedule, Service, ServiceAtLocation,
-                        Taxonomy, TaxonomyTerm)
+from bot.directory.models import (Attribute, Location, Phone, Schedule, Service, ServiceAtLocation,
+                                  Taxonomy, TaxonomyTerm)
 
 logger = logging.getLogger(__name__)
 

@@ -19,14 +19,14 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload
 
-from bot import hours
-from bot.directory import eligibility, fulltext
+from bot.directory import hours, eligibility, fulltext
 from bot.directory.eligibility import is_youth
+from bot.weekly import Window
 from bot.directory.dbapi import dbapi_insert
-from bot.needs import need_codes, with_parents
-from bot.places import served_place_centre, town_centre
-from bot.models import (Attribute, Location, Organization, SearchIndexRow, Service, ServiceAtLocation,
-                        TaxonomyTerm)
+from bot.directory.needs import need_codes, with_parents
+from bot.directory.places import served_place_centre, town_centre
+from bot.directory.models import (Attribute, Location, Organization, SearchIndexRow, Service,
+                                  ServiceAtLocation, TaxonomyTerm)
 
 logger = logging.getLogger(__name__)
 
@@ -36,14 +36,14 @@ ALWAYS = "*"
 WEEK = 7 * 24 * 60
 
 
-def pack_hours(ops: Sequence[hours.Opening]) -> str:
+def pack_hours(ops: Sequence[Window]) -> str:
     """Openings as minute-of-week intervals "start-end,..." ("*" 24/7, "" unknown)."""
     if not ops:
         return ""
     if hours.openings_always(ops):
         return ALWAYS
-    return ",".join(f"{o.day * 1440 + o.opens.hour * 60 + o.opens.minute}-"
-                    f"{o.day * 1440 + o.opens.hour * 60 + o.opens.minute + o.minutes}"
+    return ",".join(f"{o.day * 1440 + o.start.hour * 60 + o.start.minute}-"
+                    f"{o.day * 1440 + o.start.hour * 60 + o.start.minute + o.minutes}"
                     for o in ops)
 
 
@@ -117,7 +117,7 @@ def build_rows(service: dict, codes: Iterable[str], schedules: Iterable[dict],
 
 def point(location: dict) -> Tuple[Optional[float], Optional[float], bool]:
     """(latitude, longitude, exact) of a location: its coordinates, else the centre of the
-    town its address names (:func:`bot.places.town_centre`), else (None, None, False)."""
+    town its address names (:func:`bot.directory.places.town_centre`), else (None, None, False)."""
     if location.get("latitude") is not None and location.get("longitude") is not None:
         return location["latitude"], location["longitude"], True
     if (location.get("location_type") or "").lower() != "virtual" and location.get("city"):

@@ -18,10 +18,9 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import needs as needs_mod
-from bot.directory import fulltext
+from bot.directory import needs as needs_mod, fulltext
 from bot.directory.bulk import BatchRows
-from bot.models import Service, Taxonomy, TaxonomyTerm
+from bot.directory.models import Service, Taxonomy, TaxonomyTerm
 
 logger = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
 """Places a directory itself knows: the mean point of its services' addresses per town name or
-postcode district, for :class:`bot.places.PlaceResolver` (a town the gazetteer lacks, or one
+postcode district, for :class:`bot.directory.places.PlaceResolver` (a town the gazetteer lacks, or one
 the directory places differently)."""
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from typing import Optional, Tuple
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from bot.models import Address, Location
-from bot.places import normalise
+from bot.directory.models import Address, Location
+from bot.directory.places import normalise
 
 
 def directory_lookup(session: Session):
-    """A place lookup over the directory's own addresses, for :class:`bot.places.PlaceResolver`.
+    """A place lookup over the directory's own addresses, for :class:`bot.directory.places.PlaceResolver`.
 
     Returns (lookup, names): ``lookup("postcode:LS6")`` / ``lookup("name:leeds")`` give the mean
     coordinates of matching located services; ``names`` are the directory's city names.

@@ -19,7 +19,7 @@ import re
 from functools import lru_cache
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from bot import needs as needs_mod
+from bot.directory import needs as needs_mod
 from bot.directory.textneeds import _mapping_text, classify_text
 
 logger = logging.getLogger(__name__)

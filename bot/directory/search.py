@@ -30,14 +30,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
-from bot import hours
-from bot.directory import fulltext, records
+from bot.directory import hours, fulltext, records
 from bot.directory.eligibility import EXCLUDED, OLDER_CARERS, PARENTS, is_youth
 from bot.directory.index import is_open_packed
 from bot.directory.terms import query_terms
-from bot.models import Attribute, Location, Service, TaxonomyTerm
-from bot.needs import need_codes, parent_of, with_parents
-from bot.places import haversine_km
+from bot.directory.models import Attribute, Location, Service, TaxonomyTerm
+from bot.directory.needs import need_codes, parent_of, with_parents
+from bot.directory.places import haversine_km
 
 logger = logging.getLogger(__name__)
 

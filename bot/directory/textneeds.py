@@ -13,7 +13,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import yaml
 
-from bot import needs as needs_mod
+from bot.directory import needs as needs_mod
 
 logger = logging.getLogger(__name__)
 
@@ -312,7 +312,7 @@ def likely_need(text: str, intent_ranking: Sequence[Mapping[str, object]] = (),
     """The need a long message most likely asks about when the model was not sure enough of
     any to search ("Got diagnosed with type 1 diabetes last month and I'm struggling to manage
     it, 22, sheffield": health), else None. In order: a need it names in so many words
-    (``bot.needs.keyword_needs``), the need the directory's own lexicon reads in it (as for a
+    (``bot.directory.needs.keyword_needs``), the need the directory's own lexicon reads in it (as for a
     service's description), the model's best need at ``floor`` or more. Short messages ("hi",
     "are you a bot") are never guessed."""
     if len(re.findall(r"[A-Za-z]+", text or "")) < min_words:

@@ -4,9 +4,14 @@ from __future__ import annotations
 from alembic import context
 
 from bot.db import make_engine
-from bot import handoff_models  # noqa: F401 - registers the handoff tables on Base
-from bot import pathway_models  # noqa: F401 - registers the pathway tables on Base
-from bot import review_models  # noqa: F401 - registers ratings, tips and the search log
+import bot.accounts.models  # noqa: F401 - registers the accounts tables on Base
+import bot.channels.models  # noqa: F401 - registers the channels tables on Base
+import bot.directory.models  # noqa: F401 - registers the directory tables on Base
+import bot.feedback.models  # noqa: F401 - registers the feedback tables on Base
+import bot.handoff.models  # noqa: F401 - registers the handoff tables on Base
+import bot.measurement.models  # noqa: F401 - registers the measurement tables on Base
+import bot.pathway.models  # noqa: F401 - registers the pathway tables on Base
+import bot.safeguarding.models  # noqa: F401 - registers the safeguarding tables on Base
 from bot.models import Base
 
 config = context.config

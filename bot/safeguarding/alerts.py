@@ -11,7 +11,7 @@ from typing import Iterable
 
 from sqlalchemy.orm import sessionmaker
 
-from bot.models import SafeguardingAlert
+from bot.safeguarding.models import SafeguardingAlert
 
 logger = logging.getLogger(__name__)
 

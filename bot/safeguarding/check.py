@@ -20,8 +20,8 @@ from typing import Optional, Sequence, Tuple
 from sqlalchemy import update
 from sqlalchemy.orm import sessionmaker
 
-from bot.contacts import contact_row
-from bot.models import ChannelContact
+from bot.channels.contacts import contact_row
+from bot.channels.models import ChannelContact
 from bot.safeguarding.normalise import normalise
 
 CHECK_MINUTES = 30

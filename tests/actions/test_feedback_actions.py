@@ -10,7 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.feedback import (ActionAskRatingStars, ActionLeaveTip, ActionRateService,
                               ActionRatingDone, ActionTipDone, ValidateRatingForm,
                               ValidateTipForm)
-from bot import pathway, reviews
+from bot.pathway import pathway
+from bot.feedback import reviews
 from tests.actions.helpers import run, slots_of, tracker
 
 SENDER = "sms-feedback"
@@ -97,7 +98,7 @@ def test_a_tip_is_asked_for_and_held_for_moderation(navigator):
 
 def test_others_see_approved_words_and_the_average_from_three_ratings(navigator):
     from actions.search import ActionSearchServices, ActionServiceDetail
-    from bot import accounts
+    from bot.accounts import accounts
 
     sid = _service(navigator)
     s = navigator.sessions

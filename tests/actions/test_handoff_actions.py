@@ -8,8 +8,8 @@ import pytest
 from actions.handoff import (ActionConnectPeerMentor, ActionFallback, ActionOfferPeerMentor,
                              ActionRequestHandoff)
 from actions.safety import ActionCrisisSupport
-from bot import handoff
-from bot.smstext import is_gsm, menu_text, number_buttons, segments
+from bot.handoff import handoff
+from bot.channels.smstext import is_gsm, menu_text, number_buttons, segments
 from tests.actions.helpers import run, tracker
 
 

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.skipif(not MIAMI.exists(), reason="../shared Miami 211 
 
 @pytest.fixture
 def miami_navigator(sessions, monkeypatch, db_url):
-    from bot import navigator as nav_mod
+    from bot.directory import navigator as nav_mod
     from bot.directory.importer import import_path
     from bot.settings import load_settings
 

@@ -11,8 +11,11 @@ from actions.checkin import (ActionAskCheckinAnswer, ActionCheckin, ActionChecki
                              ValidateCheckinForm)
 from actions.pathway import (ActionChooseService, ActionMyPlan, ActionPlanEdit,
                              ActionSessionStart)
-from bot import checkin, contacts, handoff, pathway
-from bot.review_models import SearchLog
+from bot.pathway import checkin
+from bot.channels import contacts
+from bot.handoff import handoff
+from bot.pathway import pathway
+from bot.measurement.models import SearchLog
 from sqlalchemy import select
 from tests.actions.helpers import run, slots_of, tracker
 
@@ -98,7 +101,7 @@ def test_my_plan_and_edits(nav):
 
 
 def test_my_plan_on_sms_fits_two_segments(nav):
-    from bot.smstext import segments
+    from bot.channels.smstext import segments
     _choose(nav)
     for text in ("go to the food bank Tue 10am", "ring the council housing options team"):
         pathway.add_step(nav.sessions, SENDER, "food", text)

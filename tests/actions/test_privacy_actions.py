@@ -8,11 +8,12 @@ import asyncio
 import actions.privacy as privacy_mod
 import actions.search as search_mod
 from actions.search import ActionSearchServices, ValidateSearchForm
-from bot import consent, contacts
-from bot.privacy import Keys
+from bot.privacy import consent
+from bot.channels import contacts
+from bot.keys import Keys
 from rasa_sdk.executor import CollectingDispatcher
 from tests.actions.helpers import DOMAIN, run, slots_of, tracker
-from tests.bot.test_forget import find_traces
+from tests.bot.privacy.test_forget import find_traces
 
 SENDER = "rest-child"
 

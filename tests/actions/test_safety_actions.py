@@ -4,9 +4,9 @@ from sqlalchemy import select
 
 from actions.safety import (ActionAskSafeNow, ActionCrisisSupport, ActionSafetyAnswer,
                             ActionSafetyCheck, ValidateSafetyCheckForm)
-from bot import consent
-from bot.handoff_models import Handoff
-from bot.models import SafeguardingAlert
+from bot.privacy import consent
+from bot.handoff.models import Handoff
+from bot.safeguarding.models import SafeguardingAlert
 from bot.safeguarding import check
 from tests.actions.helpers import DOMAIN, run, slots_of, tracker
 

@@ -3,7 +3,7 @@
 from actions.safety import ActionCrisisSupport
 from actions.search import (ActionMoreResults, ActionSearchServices, ActionServiceDetail,
                             ActionSetNeeds, ActionUpdateSearch, ValidateSearchForm)
-from bot.models import SafeguardingAlert
+from bot.safeguarding.models import SafeguardingAlert
 from sqlalchemy import select
 
 from tests.actions.helpers import run, slots_of, tracker

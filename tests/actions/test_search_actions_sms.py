@@ -1,7 +1,7 @@
 """Search actions pick compact texts for SMS: a result in about one segment."""
 from actions.search import ActionMoreResults, ActionSearchServices, ActionServiceDetail
-from bot.render import short_address
-from bot.smstext import is_gsm, segments, split_sms, to_gsm
+from bot.directory.render import short_address
+from bot.channels.smstext import is_gsm, segments, split_sms, to_gsm
 
 from tests.actions.helpers import run, slots_of, tracker
 

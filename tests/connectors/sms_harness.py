@@ -10,7 +10,7 @@ import httpx
 from rasa.core.channels.channel import UserMessage, register
 from sanic import Sanic
 
-from bot.privacy import Keys
+from bot.keys import Keys
 from connectors.common import drain
 from connectors.sms import SMSInput
 from tests.connectors.fake_twilio import (ACCOUNT_SID, AUTH_TOKEN, TWILIO_NUMBER,

@@ -13,9 +13,11 @@ from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, UserUttered
 
-from bot import consent, contacts, handoff
-from bot.models import ChannelContact
-from bot.privacy import Keys
+from bot.privacy import consent
+from bot.channels import contacts
+from bot.handoff import handoff
+from bot.channels.models import ChannelContact
+from bot.keys import Keys
 from connectors.gate import deliver
 
 SENDER = "gate-user"
@@ -155,7 +157,7 @@ def test_while_a_worker_has_the_conversation_the_bot_stays_quiet(rig):
 def _age_handoff(rig, minutes: int) -> None:
     from datetime import datetime, timedelta, timezone
 
-    from bot.handoff_models import Handoff
+    from bot.handoff.models import Handoff
 
     with rig.sessions() as s, s.begin():
         h = s.execute(select(Handoff).where(Handoff.open_sender == SENDER)).scalar_one()
@@ -256,8 +258,8 @@ def test_an_age_under_13_corrected_or_left_deletes_nothing(rig):
 def test_a_child_with_an_urgent_handoff_stays_in_the_queue_flagged_under_13(rig):
     """A 12-year-old who disclosed abuse, then said "im 12": the urgent handoff and the
     alert stay (flagged for the worker), and what they write still reaches the worker."""
-    from bot.handoff_models import Handoff, HandoffTag
-    from bot.models import SafeguardingAlert
+    from bot.handoff.models import Handoff, HandoffTag
+    from bot.safeguarding.models import SafeguardingAlert
 
     rig.say("hello")
     handoff.request_handoff(rig.sessions, SENDER, "rest", "crisis", urgent=True)

@@ -9,9 +9,10 @@ import json
 import httpx
 import pytest
 
-from bot import accounts, handoff
-from bot.duty import RESUME_MESSAGE
-from bot.outbox import deliver_due
+from bot.accounts import accounts
+from bot.handoff import handoff
+from bot.handoff.duty import RESUME_MESSAGE
+from bot.handoff.outbox import deliver_due
 from connectors.common import drain
 from bot.settings import load_settings
 from connectors.outbox_senders import build_senders, sms_sender, telegram_sender
@@ -69,7 +70,7 @@ def test_telegram_blocked_user_is_not_retried(sessions, worker):
     api = FakeTelegram()
     api.blocked_chats.add(CHAT["id"])
     channel = TelegramInput(TOKEN, SECRET, request=FakeRequest(api), sessions=sessions, keys=KEYS)
-    from bot import contacts
+    from bot.channels import contacts
 
     contacts.remember_contact(sessions, KEYS, SENDER, "telegram", str(CHAT["id"]), "leeds_hub")
     h = handoff.request_handoff(sessions, SENDER, "telegram", "request")
@@ -78,7 +79,7 @@ def test_telegram_blocked_user_is_not_retried(sessions, worker):
     assert asyncio.run(deliver_due(sessions, {"telegram": sender})) == 0
     assert not contacts.can_send(sessions, SENDER)
     from sqlalchemy import select
-    from bot.handoff_models import OutboxItem
+    from bot.handoff.models import OutboxItem
 
     with sessions() as s:
         assert s.execute(select(OutboxItem.status)).scalar() == "failed"

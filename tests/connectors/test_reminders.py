@@ -9,7 +9,7 @@ from rasa.core import jobs
 from rasa.shared.core.events import ReminderScheduled, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot import checkin, pathway
+from bot.pathway import checkin, pathway
 from connectors import reminders
 
 

@@ -9,9 +9,9 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from bot import handoff
-from bot.handoff_models import Handoff
-from bot.models import SafeguardingAlert
+from bot.handoff import handoff
+from bot.handoff.models import Handoff
+from bot.safeguarding.models import SafeguardingAlert
 from bot.settings import get_settings
 from connectors.rest import MAX_BODY, SERVER_MAX_BODY, ResilientRestInput
 from tests.connectors.sanic_server import LiveServer

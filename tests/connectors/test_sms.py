@@ -7,10 +7,10 @@ import pytest
 from rasa.shared.exceptions import RasaException
 from sqlalchemy import func, select
 
-from bot import contacts
-from bot.deliveries import get_status
-from bot.models import ChannelContact, DeliverySeen
-from bot.smstext import is_gsm, segments
+from bot.channels import contacts
+from bot.channels.deliveries import get_status
+from bot.channels.models import ChannelContact, DeliverySeen
+from bot.channels.smstext import is_gsm, segments
 from bot.settings import get_settings
 from connectors.sms import SMSInput
 from tests.connectors.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, TWILIO_NUMBER, inbound, new_sid
@@ -350,7 +350,7 @@ def test_sent_status_stored_without_number(sessions):
     async def scenario():
         async with running(sessions) as h:
             await h.text(PHONE, "hi")
-            from bot.models import SmsStatus
+            from bot.channels.models import SmsStatus
             with sessions() as s:
                 rows = s.execute(select(SmsStatus)).scalars().all()
             assert len(rows) == 1 and rows[0].sender_id == SENDER and rows[0].status == "queued"
@@ -381,8 +381,8 @@ def test_a_worker_owns_the_conversation_messages_wait_for_them(sessions):
     answers again."""
     from sqlalchemy import select
 
-    from bot import handoff
-    from bot.handoff_models import HandoffMessage
+    from bot.handoff import handoff
+    from bot.handoff.models import HandoffMessage
 
     async def scenario():
         async with running(sessions) as h:
@@ -469,7 +469,7 @@ def test_forget_confirmed_with_the_menu_number_or_yes(sessions):
 
 
 def test_mydata_summary_fits_two_segments_even_after_stop(sessions):
-    from bot.smstext import segments
+    from bot.channels.smstext import segments
 
     async def scenario():
         async with running(sessions) as h:

@@ -16,8 +16,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.core.events import UserUttered
 
-from bot import contacts
-from bot.privacy import Keys
+from bot.channels import contacts
+from bot.keys import Keys
 from connectors.common import drain
 from connectors.telegram import SECRET_HEADER, TelegramInput
 from tests.connectors.fake_telegram import (CHAT, USER, FakeRequest, FakeTelegram, blocked_update,
@@ -314,8 +314,8 @@ def test_paused_while_a_worker_has_the_conversation(tg):
     """Issue 6: an open handoff keeps messages for the worker; crisis support never waits."""
     from sqlalchemy import select
 
-    from bot import handoff
-    from bot.handoff_models import HandoffMessage
+    from bot.handoff import handoff
+    from bot.handoff.models import HandoffMessage
 
     tg.post(text_update(80, "hello"))
     handoff.request_handoff(tg.sessions, SENDER, "telegram", "request", default_org="default")
@@ -324,7 +324,7 @@ def test_paused_while_a_worker_has_the_conversation(tg):
     tg.post(text_update(82, "i want to end my life"))
     assert "999" in tg.api.sent()[-1]["text"] and len(tg.agent.messages) == 1
     assert handoff.active_handoff(tg.sessions, SENDER).urgent
-    from bot.models import SafeguardingAlert
+    from bot.safeguarding.models import SafeguardingAlert
 
     with tg.sessions() as s:  # the same safeguarding flag as a crisis the bot answers
         alerts = s.execute(select(SafeguardingAlert.sender_key, SafeguardingAlert.urgency)).all()

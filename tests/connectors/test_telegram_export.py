@@ -8,7 +8,8 @@ import json
 import pytest
 from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
 
-from bot import contacts, mydata
+from bot.channels import contacts
+from bot.privacy import mydata
 from connectors.telegram import TelegramInput
 from connectors.telegram_output import EXPORT_CAPTION, MAX_CAPTION
 from tests.connectors.fake_telegram import CHAT, FakeRequest, FakeTelegram, FakeTelegramServer

@@ -123,8 +123,8 @@ def test_a_failed_telegram_turn_gets_the_safe_reply(tg, error):
     # ... and the same flags as a crisis the bot answers: an alert and an urgent handoff.
     from sqlalchemy import select
 
-    from bot.handoff_models import Handoff
-    from bot.models import SafeguardingAlert
+    from bot.handoff.models import Handoff
+    from bot.safeguarding.models import SafeguardingAlert
 
     with tg.sessions() as s:
         alerts = s.execute(select(SafeguardingAlert.urgency)).scalars().all()

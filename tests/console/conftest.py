@@ -7,8 +7,8 @@ from typing import Any, Dict
 
 import pytest
 
-from bot import accounts
-from bot.privacy import Keys
+from bot.accounts import accounts
+from bot.keys import Keys
 
 PASSWORD = "correct horse battery"
 KEYS = Keys("c" * 40)

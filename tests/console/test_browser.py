@@ -15,10 +15,11 @@ import httpx
 import pytest
 from sqlalchemy import update
 
-from bot import contacts, handoff
+from bot.channels import contacts
+from bot.handoff import handoff
 from bot.console import create_console_app
-from bot.duty import RESUME_MESSAGE
-from bot.handoff_models import Handoff
+from bot.handoff.duty import RESUME_MESSAGE
+from bot.handoff.models import Handoff
 from bot.safeguarding.helplines import urgent_text
 from bot.settings import load_settings
 from connectors.common import drain
@@ -26,7 +27,7 @@ from connectors.outbox_senders import sms_sender, telegram_sender
 from connectors.sms import SMSInput
 from connectors.telegram import SECRET_HEADER, TelegramInput
 from tests.console.browser_support import ConsoleServer, chromium_missing, launch
-from tests.bot.test_transcript import _write_tracker
+from tests.bot.handoff.test_transcript import _write_tracker
 from tests.console.conftest import KEYS, PASSWORD
 from tests.connectors.fake_telegram import CHAT, FakeRequest, FakeTelegram, text_update
 from tests.connectors.fake_twilio import (ACCOUNT_SID, AUTH_TOKEN, TWILIO_NUMBER,

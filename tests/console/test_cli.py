@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from bot import accounts
+from bot.accounts import accounts
 from app.cli import build_parser
 
 

@@ -10,9 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from bot import contacts, handoff
+from bot.channels import contacts
+from bot.handoff import handoff
 from bot.console import create_console_app
-from bot.handoff_models import AuditEntry, HandoffMessage, HandoffNote
+from bot.handoff.models import AuditEntry, HandoffMessage, HandoffNote
 from bot.settings import load_settings
 from tests.console.conftest import KEYS, PASSWORD, csrf_of
 
@@ -141,7 +142,7 @@ def _pdf_text(pdf: bytes) -> bytes:
 
 
 def test_typed_numbers_and_addresses_are_masked_for_workers(jo, sessions, team, monkeypatch):
-    from bot import casework
+    from bot.handoff import casework
 
     h = _handoff(sessions, text="call me on 07700 900123 or mail jo.bloggs+x@example.com")
     handoff.record_bot_message(sessions, "tg-a", "Northgate Youth Hub: call 0113 496 0964")

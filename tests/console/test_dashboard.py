@@ -8,9 +8,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from bot import accounts
-from bot.review_models import ServiceRating
-from tests.bot.test_dashboard import add_searches, seed
+from bot.accounts import accounts
+from bot.feedback.models import ServiceRating
+from tests.bot.measurement.test_dashboard import add_searches, seed
 from tests.console.conftest import PASSWORD
 from tests.console.test_console_http import app, client_for, login  # noqa: F401 (fixture)
 
@@ -110,7 +110,7 @@ def test_admins_and_peer_mentors_see_it_too(app, sessions, role):  # noqa: F811
 def test_an_unknown_role_gets_403(app, sessions, team):  # noqa: F811
     from sqlalchemy import update
 
-    from bot.handoff_models import Worker
+    from bot.accounts.models import Worker
 
     with sessions() as s, s.begin():  # a role added later, not yet given the dashboard
         s.execute(update(Worker).where(Worker.id == team.workers["sam"].id)

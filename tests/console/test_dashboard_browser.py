@@ -13,7 +13,7 @@ import pytest
 
 from bot.console import create_console_app
 from bot.settings import load_settings
-from tests.bot.test_dashboard import seed
+from tests.bot.measurement.test_dashboard import seed
 from tests.console.browser_support import ConsoleServer, chromium_missing, launch
 from tests.console.conftest import KEYS, PASSWORD
 

@@ -6,7 +6,7 @@ import io
 
 import httpx
 
-from bot import handoff
+from bot.handoff import handoff
 from app.chat import chat, worker_messages
 from bot.console import create_console_app
 from bot.console.limits import MAX_BODY

@@ -6,11 +6,13 @@ import re
 import pytest
 from sqlalchemy import select
 
-from bot import contacts, reviews
+from bot.channels import contacts
+from bot.feedback import reviews
 from bot.console import create_console_app
-from bot.handoff_models import AuditEntry, Worker
-from bot.models import Service
-from bot.review_models import PeerTip, ServiceRating
+from bot.handoff.models import AuditEntry
+from bot.accounts.models import Worker
+from bot.directory.models import Service
+from bot.feedback.models import PeerTip, ServiceRating
 from bot.settings import load_settings
 from tests.console.conftest import KEYS, csrf_of
 from tests.console.test_console_http import XSS, client_for, login
@@ -207,7 +209,7 @@ def test_another_organisations_worker_neither_sees_nor_decides(app, items, sessi
 
 
 def comment_org(sessions, slug: str) -> int:
-    from bot.handoff_models import Organisation
+    from bot.accounts.models import YouthOrganisation
 
     with sessions() as s:
-        return s.execute(select(Organisation.id).where(Organisation.slug == slug)).scalar_one()
+        return s.execute(select(YouthOrganisation.id).where(YouthOrganisation.slug == slug)).scalar_one()

@@ -9,9 +9,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from bot import accounts, contacts, handoff
+from bot.accounts import accounts
+from bot.channels import contacts
+from bot.handoff import handoff
 from bot.console import create_console_app
-from bot.handoff_models import HandoffMessage, OutboxItem
+from bot.handoff.models import HandoffMessage, OutboxItem
 from bot.settings import load_settings
 from tests.console.conftest import KEYS, PASSWORD, csrf_of
 

@@ -9,8 +9,7 @@ import pytest
 import yaml
 
 from tests.e2e.conftest import send
-from bot.safeguarding import CONCERN, URGENT, assess
-from bot.safeguarding import model as M
+from bot.safeguarding import CONCERN, URGENT, assess, model as M
 from tests.e2e.conftest import start_servers, texts
 from tests.rasa.conftest import ROOT, trained_model  # noqa: F401 - fixture
 

@@ -40,7 +40,7 @@ def _listed(body: str):
 
 def _ranked_directly(env: dict) -> list:
     from bot.db import session_factory
-    from bot.navigator import Navigator
+    from bot.directory.navigator import Navigator
     from bot.settings import load_settings
 
     settings = load_settings(env)

@@ -83,7 +83,8 @@ def test_search_choose_checkin_turned_away_rating_moderated_visible(actions_serv
                                                                    trained_model):  # noqa: F811 - pytest fixture
     from rasa.core import jobs
 
-    from bot import pathway, reviews
+    from bot.pathway import pathway
+    from bot.feedback import reviews
     from bot.db import session_factory
     from connectors.reminders import rearm
 
@@ -146,7 +147,7 @@ def test_search_choose_checkin_turned_away_rating_moderated_visible(actions_serv
 
 
 def _worker(sessions) -> int:
-    from bot import accounts
+    from bot.accounts import accounts
 
     accounts.add_org(sessions, "youth-org", "Youth Org")
     return accounts.add_worker(sessions, "w@example.org", "correct horse battery", "youth-org").id

@@ -11,7 +11,7 @@ from typing import List
 
 import pytest
 
-from bot.smstext import is_gsm, segments
+from bot.channels.smstext import is_gsm, segments
 from tests.connectors.fake_twilio import (ACCOUNT_SID, AUTH_TOKEN, TWILIO_NUMBER,
                                           FakeTwilioServer, inbound, new_sid, signed)
 from tests.e2e.conftest import start_servers

@@ -8,7 +8,7 @@ import json
 import httpx
 import pytest
 
-from bot.privacy import Keys
+from bot.keys import Keys
 from tests.connectors.fake_telegram import (CHAT, USER, callback_update, location_update,
                                             text_update)
 from tests.e2e.conftest import TG_DEPLOYMENT_SECRET, TG_SECRET, TG_TOKEN

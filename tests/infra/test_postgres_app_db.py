@@ -52,7 +52,7 @@ def test_migrations_apply_cleanly_to_an_empty_database(migrated):
 
 def test_sample_directory_loads_and_searches(migrated):
     from bot.directory.loader import load_file, sample_directory_path
-    from bot.navigator import Navigator
+    from bot.directory.navigator import Navigator
     from bot.settings import load_settings
 
     sessions = _sessions(migrated)
@@ -67,7 +67,7 @@ def test_sample_directory_loads_and_searches(migrated):
 
 def test_a_delivery_is_claimed_once_across_replicas(migrated):
     """Two engines (two replicas) race for the same update ids: each id is won exactly once."""
-    from bot import contacts
+    from bot.channels import contacts
 
     a, b = _sessions(migrated), _sessions(migrated)
     ids = [str(900000 + i) for i in range(40)]
@@ -78,7 +78,7 @@ def test_a_delivery_is_claimed_once_across_replicas(migrated):
 
 
 def test_menus_and_button_tokens_are_shared_across_replicas(migrated):
-    from bot import contacts
+    from bot.channels import contacts
 
     a, b = _sessions(migrated), _sessions(migrated)
     token = contacts.token_for(a, "sender-1", "/ask_detail{\"service\": \"x\"}")
@@ -171,7 +171,7 @@ def test_message_rate_is_counted_once_across_replicas(migrated):
     """Issue 17, item 1: the per-sender limit is one count however many replicas take turns."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from bot import ratelimit
+    from bot.channels import ratelimit
 
     replicas = [_sessions(migrated) for _ in range(2)]
     with ThreadPoolExecutor(8) as pool:

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot import consent
+from bot.privacy import consent
 from bot.safeguarding import check
 
 

@@ -3,8 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.safeguarding import CONCERN, URGENT, assess, stated_age
-from bot.safeguarding import model as M
+from bot.safeguarding import CONCERN, URGENT, assess, stated_age, model as M
 
 ROOT = Path(__file__).parents[3]
 

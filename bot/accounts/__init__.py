@@ -1,0 +1,1 @@
+"""Youth organisations, youth workers' accounts, console sessions, login back-off."""

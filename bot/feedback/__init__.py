@@ -1,0 +1,1 @@
+"""Ratings, comments and peer tips on services, with moderation."""

@@ -1,0 +1,1 @@
+"""A young person's own plan: goals, steps, referrals, check-ins and outcomes."""

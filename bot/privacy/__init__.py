@@ -1,0 +1,1 @@
+"""Data rights: consent and notices, forget me, send me my data, retention."""
