@@ -1,6 +1,6 @@
 """``navigator telegram …``: webhook management, and polling mode for a charity with a bot token
 and a laptop but no public URL (sets up, trains if needed, starts the assistant, then long-polls
-Telegram into the local webhook). The Bot API calls live in connectors/telegram_admin.py."""
+Telegram into the local webhook). The Bot API calls live in connectors/telegram/admin.py."""
 from __future__ import annotations
 
 import asyncio
@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from telegram.error import InvalidToken, TelegramError
 
-from connectors.telegram_admin import (WEBHOOK_PATH, _token, delete_webhook, derived_secret_token,
+from connectors.telegram.admin import (WEBHOOK_PATH, _token, delete_webhook, derived_secret_token,
                                        poll, set_webhook, webhook_info)
 
 logger = logging.getLogger(__name__)

@@ -184,7 +184,7 @@ class Identity:
     def request(self, text: str) -> Tuple[str, Dict[str, Any]]:
         """Path and httpx arguments of the webhook the platform would send for ``text``."""
         if self.channel == "telegram":
-            from connectors.telegram_admin import SECRET_HEADER
+            from connectors.telegram.admin import SECRET_HEADER
             from tests.connectors.fake_telegram import text_update
 
             user = {"id": self.number, "is_bot": False, "first_name": "Load",

@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 
 def telegram_sender(channel: Any) -> Sender:
-    """A sender over a :class:`connectors.telegram.TelegramInput` (its PTB bot)."""
+    """A sender over a :class:`connectors.telegram.channel.TelegramInput` (its PTB bot)."""
 
     async def send(sender_id: str, text: str) -> bool:
         if not await in_thread(contacts.can_send, channel.sessions, sender_id):
@@ -58,8 +58,8 @@ def build_senders(sessions: Any, keys: Keys,
     senders: Dict[str, Sender] = {}
     tg, sms = settings.telegram, settings.sms
     if tg.token:  # sending needs only the token (the webhook secret is the receiving side's)
-        from connectors.telegram import TelegramInput
-        from connectors.telegram_admin import DEFAULT_BASE_URL
+        from connectors.telegram.channel import TelegramInput
+        from connectors.telegram.admin import DEFAULT_BASE_URL
 
         channel = TelegramInput(tg.token, tg.secret_token or "unused",
                                 base_url=tg.api_base_url or DEFAULT_BASE_URL,

@@ -16,12 +16,12 @@ from bot.handoff.outbox import deliver_due
 from connectors.common import drain
 from bot.settings import load_settings
 from connectors.outbox_senders import build_senders, sms_sender, telegram_sender
-from connectors.telegram import SECRET_HEADER, TelegramInput
+from connectors.telegram.channel import SECRET_HEADER, TelegramInput
 from tests.connectors.fake_telegram import CHAT, FakeRequest, FakeTelegram, text_update
 from tests.connectors.fake_twilio import TWILIO_NUMBER
 from tests.connectors.sanic_server import LiveServer
 from tests.connectors.sms_harness import KEYS as SMS_KEYS, run, running
-from tests.connectors.test_telegram import KEYS, SECRET, SENDER, TOKEN, ScriptedAgent
+from tests.connectors.telegram.test_channel import KEYS, SECRET, SENDER, TOKEN, ScriptedAgent
 
 PASSWORD = "correct horse battery"
 PHONE = "+447700900123"

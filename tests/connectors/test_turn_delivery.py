@@ -14,11 +14,11 @@ from rasa.core.lock_store import LockError
 from telegram.error import TimedOut
 
 from connectors.common import drain
-from connectors.telegram import SECRET_HEADER, TelegramInput
+from connectors.telegram.channel import SECRET_HEADER, TelegramInput
 from tests.connectors.fake_telegram import FakeRequest, FakeTelegram, text_update
 from tests.connectors.sanic_server import LiveServer
 from tests.connectors.sms_harness import run, running
-from tests.connectors.test_telegram import KEYS, SECRET, TOKEN
+from tests.connectors.telegram.test_channel import KEYS, SECRET, TOKEN
 
 PHONE = "+447700900456"
 

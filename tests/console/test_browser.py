@@ -25,7 +25,7 @@ from bot.settings import load_settings
 from connectors.common import drain
 from connectors.outbox_senders import sms_sender, telegram_sender
 from connectors.sms import SMSInput
-from connectors.telegram import SECRET_HEADER, TelegramInput
+from connectors.telegram.channel import SECRET_HEADER, TelegramInput
 from tests.console.browser_support import ConsoleServer, chromium_missing, launch
 from tests.bot.handoff.test_transcript import _write_tracker
 from tests.console.conftest import KEYS, PASSWORD
@@ -33,7 +33,7 @@ from tests.connectors.fake_telegram import CHAT, FakeRequest, FakeTelegram, text
 from tests.connectors.fake_twilio import (ACCOUNT_SID, AUTH_TOKEN, TWILIO_NUMBER,
                                           RecordingHttpClient)
 from tests.connectors.sanic_server import LiveServer
-from tests.connectors.test_telegram import SECRET, TOKEN, ScriptedAgent
+from tests.connectors.telegram.test_channel import SECRET, TOKEN, ScriptedAgent
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(chromium_missing() is not None, reason=str(chromium_missing()))]

@@ -33,8 +33,8 @@ from connectors import reminders
 from connectors.common import ChannelState, drain, in_thread, redact_in_logs, spawn
 from connectors.gate import deliver
 from connectors.resilience import guarded, safe_reply
-from connectors.telegram_admin import DEFAULT_BASE_URL, SECRET_HEADER
-from connectors.telegram_output import TelegramOutput
+from connectors.telegram.admin import DEFAULT_BASE_URL, SECRET_HEADER
+from connectors.telegram.output import TelegramOutput
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from rasa.shared.core.events import UserUttered
 from bot.channels import contacts
 from bot.keys import Keys
 from connectors.common import drain
-from connectors.telegram import SECRET_HEADER, TelegramInput
+from connectors.telegram.channel import SECRET_HEADER, TelegramInput
 from tests.connectors.fake_telegram import (CHAT, USER, FakeRequest, FakeTelegram, blocked_update,
                                             callback_update, edited_update, location_update,
                                             photo_update, sticker_update, text_update)

@@ -10,10 +10,10 @@ from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
 
 from bot.channels import contacts
 from bot.privacy import mydata
-from connectors.telegram import TelegramInput
-from connectors.telegram_output import EXPORT_CAPTION, MAX_CAPTION
+from connectors.telegram.channel import TelegramInput
+from connectors.telegram.output import EXPORT_CAPTION, MAX_CAPTION
 from tests.connectors.fake_telegram import CHAT, FakeRequest, FakeTelegram, FakeTelegramServer
-from tests.connectors.test_telegram import KEYS, SECRET, SENDER, TOKEN
+from tests.connectors.telegram.test_channel import KEYS, SECRET, SENDER, TOKEN
 
 
 def _export(sessions) -> dict:

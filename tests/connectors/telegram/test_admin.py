@@ -9,12 +9,12 @@ import pytest
 from telegram import Bot
 
 from app.cli import main
-from connectors import telegram_admin
-from connectors.telegram import TelegramInput
+from connectors.telegram import admin as telegram_admin
+from connectors.telegram.channel import TelegramInput
 from tests.connectors.fake_telegram import FakeRequest, FakeTelegram, FakeTelegramServer, text_update
 from bot.settings import get_settings
 from tests.connectors.sanic_server import LiveServer
-from tests.connectors.test_telegram import KEYS, SECRET, TOKEN, ScriptedAgent
+from tests.connectors.telegram.test_channel import KEYS, SECRET, TOKEN, ScriptedAgent
 
 
 @pytest.fixture
