@@ -28,7 +28,7 @@ from bot.settings import Settings, get_settings
 logger = logging.getLogger(__name__)
 
 
-_PREFIX = {"telegram": "tg", "sms": "sms", "rest": "rest"}
+_PREFIX = {"telegram": "tg", "sms": "sms", "whatsapp": "wa", "rest": "rest"}
 
 
 class Keys:

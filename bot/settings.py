@@ -67,6 +67,16 @@ class SmsSettings:
 
 
 @dataclass(frozen=True)
+class WhatsAppSettings:
+    """WhatsApp through Twilio (the SMS account and public URL): on when ``number`` is set too."""
+
+    number: str = ""  # TWILIO_WHATSAPP_NUMBER, "whatsapp:+14155238886"
+    # TWILIO_WHATSAPP_TEMPLATE_SID: an approved Content template ("HX…") with one variable,
+    # {{1}}, for messages outside the 24-hour window (a worker's late reply, a check-in).
+    template_sid: str = ""
+
+
+@dataclass(frozen=True)
 class Settings:
     """All runtime configuration of the navigator."""
 
@@ -119,6 +129,7 @@ class Settings:
     checkin_hours: str = "Mon-Sun 10:00-20:00"  # when check-ins may be sent (local time)
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     sms: SmsSettings = field(default_factory=SmsSettings)
+    whatsapp: WhatsAppSettings = field(default_factory=WhatsAppSettings)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -199,7 +210,20 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         checkin_hours=_hours(env, "NAVIGATOR_CHECKIN_HOURS", "Mon-Sun 10:00-20:00"),
         telegram=_telegram(env),
         sms=_sms(env),
+        whatsapp=_whatsapp(env),
     )
+
+
+def _whatsapp(env: Mapping[str, str]) -> WhatsAppSettings:
+    number = (env.get("TWILIO_WHATSAPP_NUMBER") or "").strip()
+    if number and not re.fullmatch(r"whatsapp:\+[1-9]\d{6,14}", number):
+        raise SettingsError("TWILIO_WHATSAPP_NUMBER must look like whatsapp:+14155238886 "
+                            f"(got one starting {number[:9]!r})")
+    template = (env.get("TWILIO_WHATSAPP_TEMPLATE_SID") or "").strip()
+    if template and not re.fullmatch(r"HX[0-9a-f]{32}", template):
+        raise SettingsError("TWILIO_WHATSAPP_TEMPLATE_SID must be a Content SID (HX and 32 hex "
+                            "digits) from Twilio's Content Template Builder")
+    return WhatsAppSettings(number=number, template_sid=template)
 
 
 def _telegram(env: Mapping[str, str]) -> TelegramSettings:

@@ -40,11 +40,11 @@ def telegram_sender(channel: Any) -> Sender:
 
 
 def sms_sender(channel: Any) -> Sender:
-    """A sender over a :class:`connectors.sms.SMSInput` (Twilio's REST API, in a thread)."""
-    from connectors.sms import SMSOutput
+    """A sender over a :class:`connectors.sms.SMSInput` or its WhatsApp subclass (Twilio's REST
+    API, in a thread; on WhatsApp, the template outside the 24-hour window)."""
 
     async def send(sender_id: str, text: str) -> bool:
-        out = SMSOutput(channel)
+        out = channel.output()
         await out.send_text_message(sender_id, text)
         return bool(out.sent_any)
 
@@ -72,5 +72,13 @@ def build_senders(sessions: Any, keys: Keys,
                            api_base=sms.api_base or None, max_segments=sms.max_segments,
                            sessions=sessions, keys=keys)
         senders["sms"] = sms_sender(channel)
+    if sms.on and settings.whatsapp.number:
+        from connectors.whatsapp import WhatsAppInput
+
+        channel = WhatsAppInput(sms.account_sid, sms.auth_token, settings.whatsapp.number,
+                                sms.public_url, api_base=sms.api_base or None,
+                                template_sid=settings.whatsapp.template_sid or None,
+                                sessions=sessions, keys=keys)
+        senders["whatsapp"] = sms_sender(channel)
     logger.info("outbox senders: %s", ", ".join(sorted(senders)) or "none (messages wait)")
     return senders

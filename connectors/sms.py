@@ -157,7 +157,7 @@ class SMSOutput(OutputChannel):
         self.pending, self.menu = [], []
         phone = self._turn_phone(recipient_id)
         if phone:
-            for part in pack_sms([text], self.channel.max_segments):
+            for part in self.channel.pack([text]):
                 await in_thread(self.channel.send_sms, recipient_id, phone, part, False)
 
     async def flush(self, recipient_id: str) -> None:
@@ -186,10 +186,16 @@ class SMSOutput(OutputChannel):
         if not phone:
             logger.warning("no number on record for this SMS sender; reply dropped")
             return False
-        for part in pack_sms(messages, self.channel.max_segments):
-            if not await in_thread(self.channel.send_sms, recipient_id, phone, part):
-                return False
+        if not await self._send(recipient_id, phone, messages):
+            return False
         self.sent_any = True
+        return True
+
+    async def _send(self, recipient_id: str, address: str, messages: List[str]) -> bool:
+        """Send the turn's messages, packed for the channel (SMS: few GSM-7 segments)."""
+        for part in self.channel.pack(messages):
+            if not await in_thread(self.channel.send_sms, recipient_id, address, part):
+                return False
         return True
 
 
@@ -236,7 +242,29 @@ class SMSInput(ChannelState, InputChannel):
 
     def get_output_channel(self) -> OutputChannel:
         """For messages Rasa sends outside a webhook turn: the number comes from the database."""
-        return SMSOutput(self)
+        return self.output()
+
+    # -- what differs between Twilio's channels (connectors/whatsapp.py overrides these) -----
+    def output(self, address: Optional[Tuple[str, str]] = None, **kwargs: Any) -> SMSOutput:
+        """The output channel for a turn from ``address`` (sender id, number), or for later."""
+        return SMSOutput(self, address, **kwargs)
+
+    def pack(self, messages: List[str]) -> List[str]:
+        """A turn's messages as the texts to send: as few GSM-7 single-segment SMS as possible."""
+        return pack_sms(messages, self.max_segments)
+
+    def safe_twiml(self, text: str) -> str:
+        """The webhook's own TwiML reply carrying ``text`` (the database is down)."""
+        return twiml_message(text)
+
+    def inbound(self, params: "_Params") -> Tuple[str, Optional[Dict[str, Any]]]:
+        """The text of an inbound message and any metadata (SMS: the body only)."""
+        return params.first("Body") or "", None
+
+    @property
+    def status_path(self) -> str:
+        """Where Twilio posts delivery reports for this channel."""
+        return f"/webhooks/{self.name()}/status"
 
     # -- Twilio's side ------------------------------------------------------------------------
     def verified_form(self, request: Request) -> Optional[_Params]:
@@ -254,7 +282,7 @@ class SMSInput(ChannelState, InputChannel):
         """One SMS through the REST API (blocking: call it in a worker thread), retried on
         rate limits and server errors; a permanent error marks the number unreachable.
         ``track=False`` (the goodbye after FORGET): no delivery report, nothing stored."""
-        extra = {"status_callback": self.public_url + STATUS_PATH} if track else {}
+        extra = {"status_callback": self.public_url + self.status_path} if track else {}
         for attempt in range(3):
             try:
                 msg = self.client.messages.create(to=phone, from_=self.twilio_number, body=body,
@@ -262,7 +290,7 @@ class SMSInput(ChannelState, InputChannel):
             except TwilioRestException as exc:
                 reason = permanent_failure(str(exc.code))
                 if reason and track:
-                    contacts.mark_unreachable(self.sessions, sender_id, CHANNEL, reason)
+                    contacts.mark_unreachable(self.sessions, sender_id, self.name(), reason)
                     return False
                 if exc.status in RETRY_STATUS and attempt < 2:
                     time.sleep(0.5 * 2 ** attempt)
@@ -306,8 +334,9 @@ class SMSInput(ChannelState, InputChannel):
 
     # -- the webhooks -------------------------------------------------------------------------
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        bp = Blueprint("sms_webhook", __name__)
-        reminders.register(CHANNEL, lambda sender: SMSOutput(self))
+        channel = self.name()
+        bp = Blueprint(f"{channel}_webhook", __name__)
+        reminders.register(channel, lambda sender: self.output())
         reminders.install(bp, lambda: self.sessions)
 
         @bp.route("/", methods=["GET"])
@@ -326,25 +355,26 @@ class SMSInput(ChannelState, InputChannel):
             if params is None:
                 return response.text("forbidden", status=403)
             sid = params.first("MessageSid") or params.first("SmsSid")
-            phone, text = params.first("From"), params.first("Body")
-            if not sid or not phone or text is None:
+            phone = params.first("From")
+            if not sid or not phone or params.first("Body") is None:
                 return response.text("MessageSid, From and Body are required", status=400)
-            sender_id = self.keys.pseudonym(CHANNEL, phone)
+            text, metadata = self.inbound(params)
+            sender_id = self.keys.pseudonym(channel, phone)
             try:
                 await in_thread(contacts.remember_contact, self.sessions, self.keys, sender_id,
-                                CHANNEL, address=phone)
-                first = await in_thread(contacts.claim_delivery, self.sessions, CHANNEL, sid)
+                                channel, address=phone, inbound=True)
+                first = await in_thread(contacts.claim_delivery, self.sessions, channel, sid)
             except Exception as exc:  # noqa: BLE001 - the database is down
                 # Twilio does not retry an inbound SMS: answer now, from what the request
                 # carries (helplines when it is a crisis), in the webhook's own reply.
-                logger.error("SMS received while the database is unavailable (%s): "
-                             "safe reply in TwiML", type(exc).__name__)
-                return response.text(twiml_message(safe_reply(text)), content_type="text/xml")
+                logger.error("%s received while the database is unavailable (%s): "
+                             "safe reply in TwiML", channel, type(exc).__name__)
+                return response.text(self.safe_twiml(safe_reply(text)), content_type="text/xml")
             if not first:
-                logger.info("duplicate SMS delivery ignored")
+                logger.info("duplicate %s delivery ignored", channel)
                 return response.text(EMPTY_TWIML, content_type="text/xml")
-            spawn(self.handle(on_new_message, sender_id, phone, text, sid, request.app),
-                  "SMS turn")
+            spawn(self.handle(on_new_message, sender_id, phone, text, sid, request.app,
+                              metadata), f"{channel} turn")
             return response.text(EMPTY_TWIML, content_type="text/xml")
 
         @bp.route("/status", methods=["POST"])
@@ -366,48 +396,50 @@ class SMSInput(ChannelState, InputChannel):
 
     def record_report(self, sid: str, state: str, to: str, error_code: Optional[str]) -> None:
         """Store a delivery report; mark the number unreachable on a permanent failure."""
-        sender_id = self.keys.pseudonym(CHANNEL, to)
+        sender_id = self.keys.pseudonym(self.name(), to)
         record_status(self.sessions, sid, sender_id, state, error_code)
         reason = permanent_failure(error_code)
         if reason:
-            contacts.mark_unreachable(self.sessions, sender_id, CHANNEL, reason)
+            contacts.mark_unreachable(self.sessions, sender_id, self.name(), reason)
 
     async def handle(self, on_new_message: Callable[[UserMessage], Awaitable[Any]],
-                     sender_id: str, phone: str, text: str, sid: str, app: Any = None) -> None:
-        """One inbound SMS: carrier keywords, menu numbers, then the conversation. Never
+                     sender_id: str, phone: str, text: str, sid: str, app: Any = None,
+                     metadata: Optional[Dict[str, Any]] = None) -> None:
+        """One inbound message: carrier keywords, menu numbers, then the conversation. Never
         raises: if the database fails before the turn, the safe reply goes out untracked."""
         try:
-            await self._handle(on_new_message, sender_id, phone, text, sid, app)
+            await self._handle(on_new_message, sender_id, phone, text, sid, app, metadata)
         except Exception as exc:  # noqa: BLE001 - e.g. the database went down mid-way
-            logger.error("SMS turn failed before the conversation (%s): safe reply sent",
-                         type(exc).__name__)
-            for part in pack_sms([safe_reply(text)], self.max_segments):
+            logger.error("%s turn failed before the conversation (%s): safe reply sent",
+                         self.name(), type(exc).__name__)
+            for part in self.pack([safe_reply(text)]):
                 await in_thread(self.send_sms, sender_id, phone, part, False)
 
     async def _handle(self, on_new_message: Callable[[UserMessage], Awaitable[Any]],
-                      sender_id: str, phone: str, text: str, sid: str, app: Any = None) -> None:
+                      sender_id: str, phone: str, text: str, sid: str, app: Any = None,
+                      metadata: Optional[Dict[str, Any]] = None) -> None:
+        channel = self.name()
         crisis = assess(text).signal  # urgent or concern: never a keyword, menu or silence
         opted_out = await in_thread(contacts.is_opted_out, self.sessions, sender_id)
         word = None if crisis else keyword(text)
-        out = SMSOutput(self, (sender_id, phone), buffered=True, override_opt_out=True)
+        out = self.output((sender_id, phone), buffered=True, override_opt_out=True)
         if word == "stop":
             if opted_out:  # confirmed once already: nothing more
                 return None
-            await in_thread(contacts.set_opted_out, self.sessions, sender_id, CHANNEL, True)
+            await in_thread(contacts.set_opted_out, self.sessions, sender_id, channel, True)
             await out.send_text_message(sender_id, self.stop_text())
             return await out.flush(sender_id)
         if word == "help":
             await out.send_text_message(sender_id, self.help_text())
             return await out.flush(sender_id)
         if word == "opt_in" and opted_out:
-            await in_thread(contacts.set_opted_out, self.sessions, sender_id, CHANNEL, False)
+            await in_thread(contacts.set_opted_out, self.sessions, sender_id, channel, False)
             await out.send_text_message(sender_id, "You're back. Tell me what's going on and "
                                                    "I'll find help near you.")
             return await out.flush(sender_id)
-        if not text.strip():  # a picture or an empty message
+        if not text.strip() and not metadata:  # a picture, a voice note or an empty message
             if not opted_out:
-                await out.send_text_message(sender_id, "I can only read text. Tell me in "
-                                                       "words what's going on.")
+                await out.send_text_message(sender_id, self.cant_read_text())
                 await out.flush(sender_id)
             return None
         choice = None if crisis else menu_choice(text)
@@ -421,8 +453,8 @@ class SMSInput(ChannelState, InputChannel):
         if opted_out and not answer and check.answer(text):
             st = await in_thread(consent.state, self.sessions, sender_id)
             answer = st.safety_check is not None
-        out = SMSOutput(self, (sender_id, phone), buffered=True, override_opt_out=answer,
-                        withhold=opted_out and not answer)
+        out = self.output((sender_id, phone), buffered=True, override_opt_out=answer,
+                          withhold=opted_out and not answer)
 
         async def gated(message: UserMessage) -> bool:
             return await deliver(message, on_new_message, self.sessions, app)
@@ -430,8 +462,15 @@ class SMSInput(ChannelState, InputChannel):
         # Never raises; a failed, silent or slow turn gets the safe reply (with helplines when
         # the message was a crisis), which goes out packed with whatever the turn said.
         await guarded(gated, sessions=lambda: self.sessions)(UserMessage(
-            text, out, sender_id, input_channel=CHANNEL, message_id=sid))
+            text or "/inform", out, sender_id, input_channel=channel, message_id=sid,
+            metadata=metadata))
         await out.flush(sender_id)
+
+    def cant_read_text(self) -> str:
+        """The answer to a picture, a voice note or an empty message: still the emergency
+        number, in case it was a call for help."""
+        return ("I can only read text. Tell me in words what's going on. In danger? Call "
+                f"{region_help(get_settings().region).emergency}.")
 
     def stop_text(self) -> str:
         """The one confirmation after STOP."""

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.models import ButtonToken, ChannelContact, ChannelMenu, DeliverySeen
+from bot.models import as_utc
 from bot.keys import Keys
 
 logger = logging.getLogger(__name__)
@@ -92,11 +93,14 @@ def contact_row(s: Session, sender_id: str, channel: str) -> ChannelContact:
 
 def remember_contact(sessions: sessionmaker, keys: Keys, sender_id: str, channel: str,
                      address: Optional[str] = None, referral: Optional[str] = None,
-                     opt_in: bool = False) -> None:
+                     opt_in: bool = False, inbound: bool = False) -> None:
     """Create or update the contact; seal the address; keep the first referral code.
-    ``opt_in``: the person wrote to us, which after an opt-out is consent to talk again."""
+    ``opt_in``: the person wrote to us, which after an opt-out is consent to talk again.
+    ``inbound``: this is their message arriving (the time is kept: WhatsApp's window)."""
     with sessions() as s, s.begin():
         row = contact_row(s, sender_id, channel)
+        if inbound:
+            row.last_inbound_at = _now()
         if opt_in:
             row.opted_out_at = None
         if address is not None:
@@ -106,6 +110,16 @@ def remember_contact(sessions: sessionmaker, keys: Keys, sender_id: str, channel
             row.unreachable_at = row.unreachable_reason = None
         if referral and not row.referral:
             row.referral = referral[:64]
+
+
+def window_closes_at(sessions: sessionmaker, sender_id: str,
+                     hours: int = 24) -> Optional[datetime]:
+    """When free-form replies to this person stop being allowed (their latest message plus
+    ``hours``: WhatsApp's customer-service window); None if they never wrote."""
+    with sessions() as s:
+        last = s.execute(select(ChannelContact.last_inbound_at)
+                         .where(ChannelContact.sender_id == sender_id)).scalar()
+    return as_utc(last) + timedelta(hours=hours) if last else None
 
 
 def contact_address(sessions: sessionmaker, keys: Keys, sender_id: str) -> Optional[str]:

@@ -35,6 +35,8 @@ class ChannelContact(Base):
     child_at = Column(DateTime(timezone=True), nullable=True)  # said they are under 13
     # Said an age under 13, not yet confirmed: nothing is deleted until they say it is right
     child_check_at = Column(DateTime(timezone=True), nullable=True)
+    # The person's latest message: WhatsApp allows free-form replies for 24 hours after it.
+    last_inbound_at = Column(DateTime(timezone=True), nullable=True)
     # The concern tier asked "are you safe right now?" (bot/safeguarding/check.py): the answer
     # must reach the safety check in every state (handoff, under 13, opted-out SMS).
     safety_check_at = Column(DateTime(timezone=True), nullable=True)

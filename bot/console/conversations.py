@@ -24,7 +24,8 @@ from bot.masking import mask
 from bot.handoff.transcript import Transcript, transcript
 
 router = APIRouter(prefix="/handoffs")
-CHANNEL_NAMES = {"telegram": "Telegram", "sms": "SMS", "rest": "Local web chat"}
+CHANNEL_NAMES = {"telegram": "Telegram", "sms": "SMS", "whatsapp": "WhatsApp",
+                 "rest": "Local web chat"}
 KIND_NAMES = {"worker": "Youth worker", handoff.PEER_MENTOR: "Peer mentor"}
 
 
@@ -78,8 +79,26 @@ def view(request: Request, hid: int, info: SessionInfo = Depends(current)) -> HT
                colleagues=[w for w in accounts.org_workers(st.sessions, info.worker.org_id)
                            if h.kind in handoff.visible_kinds(w)],
                is_open=h.status in handoff.OPEN, kind=KIND_NAMES.get(h.kind, h.kind),
-               peer=_peer(info), risk=risk_labels(h.risk) if h.risk else "")
+               peer=_peer(info), risk=risk_labels(h.risk) if h.risk else "",
+               window=_whatsapp_window(request, h))
     return render(request, "conversation.html", ctx)
+
+
+def _whatsapp_window(request: Request, h) -> str:
+    """On WhatsApp, whether a free-form reply can still go out (the 24-hour window after the
+    person's latest message); "" on other channels."""
+    if h.channel != "whatsapp":
+        return ""
+    st = state(request)
+    closes = contacts.window_closes_at(st.sessions, h.sender_id)
+    if closes is not None and closes > datetime.now(timezone.utc):
+        return f"WhatsApp: free-form replies until {closes:%d %b %H:%M} UTC."
+    if st.settings.whatsapp.template_sid:
+        return ("WhatsApp's 24-hour window has closed: your reply goes inside the approved "
+                "template until the young person writes again.")
+    return ("WhatsApp's 24-hour window has closed and no template is set up "
+            "(TWILIO_WHATSAPP_TEMPLATE_SID): a reply cannot reach the young person until they "
+            "write again, and shows as not delivered.")
 
 
 @router.get("/{hid}/turns", response_class=HTMLResponse)

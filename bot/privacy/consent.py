@@ -41,6 +41,7 @@ PRIVACY, FORGET, EXPORT = "privacy", "forget", "export"
 _WORDS = {
     "telegram": {PRIVACY: "/privacy", FORGET: "/forget", EXPORT: "/mydata"},
     "sms": {PRIVACY: "PRIVACY", FORGET: "FORGET", EXPORT: "MYDATA"},
+    "whatsapp": {PRIVACY: "PRIVACY", FORGET: "FORGET", EXPORT: "MYDATA"},
 }
 _PLAIN = {PRIVACY: "'privacy'", FORGET: "'delete my data'", EXPORT: "'send me my data'"}
 
@@ -146,7 +147,8 @@ def notice(channel: str, retention_days: int = 365) -> str:
 
 def privacy_text(channel: str, retention_days: int = 365) -> str:
     """What is kept, who sees it, for how long, and the person's choices, in plain words."""
-    address = {"sms": "your number", "telegram": "your Telegram chat id"}.get(channel)
+    address = {"sms": "your number", "telegram": "your Telegram chat id",
+               "whatsapp": "your WhatsApp number"}.get(channel)
     if channel == "sms":
         return (f"We keep: your messages, what you're looking for, your area, age, plan and "
                 f"ratings, and your number (locked) to reply. Youth workers may read the chat to help "
@@ -186,7 +188,8 @@ def forget_ask(channel: str) -> str:
 
 def forgotten(channel: str) -> str:
     """The goodbye after deleting (the last thing sent; nothing of it is stored)."""
-    where = {"telegram": "delete the chat in Telegram", "sms": "delete these texts"}.get(
+    where = {"telegram": "delete the chat in Telegram", "sms": "delete these texts",
+             "whatsapp": "delete the chat in WhatsApp"}.get(
         channel, "close this chat")
     return f"Done: I've deleted our chat and everything I kept about you. To clear this device too, {where}."
 

@@ -62,9 +62,9 @@ COVERAGE: Dict[str, str] = {
 # tags), audit_entry (who did what, no text) - left out as workers' own records; `about` says
 # they exist and can be requested from the organisation.
 
-_HINT = {"sms": "text FORGET", "telegram": "send /forget"}
+_HINT = {"sms": "text FORGET", "telegram": "send /forget", "whatsapp": "send FORGET"}
 _DEFAULT_HINT = "say 'delete my data'"
-_ADDRESS = {"sms": "your number", "telegram": "your chat id"}
+_ADDRESS = {"sms": "your number", "telegram": "your chat id", "whatsapp": "your WhatsApp number"}
 _FROM = {"user": "you", "worker": "youth worker", "bot": "navigator", "system": "navigator"}
 _REASON = {"request": "you asked to talk to a person", "crisis": "a safety concern",
            "fallback": "the navigator could not help", "worker": "a youth worker stepped in"}

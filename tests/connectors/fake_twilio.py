@@ -115,7 +115,8 @@ class RecordingHttpClient(HttpClient):
         if data.get("To") in self.fail:
             status, code = self.fail[data["To"]]
             return Response(status, json.dumps(error_json(code, status, "refused")))
-        msg = message_json(m.group(1), data["To"], data["From"], data["Body"])
+        # a template (WhatsApp outside its 24-hour window) has ContentSid, no Body
+        msg = message_json(m.group(1), data["To"], data["From"], data.get("Body", ""))
         self.log[msg["sid"]] = msg
         return Response(201, json.dumps(msg))
 

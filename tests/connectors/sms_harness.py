@@ -48,6 +48,8 @@ class Harness:
     def __init__(self, client: httpx.AsyncClient, channel: SMSInput, agent: FakeAgent,
                  http: RecordingHttpClient) -> None:
         self.client, self.channel, self.agent, self.http = client, channel, agent, http
+        self.webhook = f"{PUBLIC}/webhooks/{channel.name()}/webhook"
+        self.status = f"{PUBLIC}/webhooks/{channel.name()}/status"
 
     async def post(self, url: str, params: Dict[str, str], token: str = AUTH_TOKEN,
                    sign_url: Optional[str] = None, headers: Optional[dict] = None,
@@ -59,21 +61,27 @@ class Harness:
         await drain()
         return r
 
-    async def text(self, phone: str, body: str, sid: Optional[str] = None) -> httpx.Response:
-        return await self.post(WEBHOOK, inbound(From=phone, Body=body,
-                                                MessageSid=sid or new_sid()))
+    async def text(self, phone: str, body: str, sid: Optional[str] = None,
+                   **fields: str) -> httpx.Response:
+        return await self.post(self.webhook, inbound(
+            to=self.channel.twilio_number, From=phone, Body=body, MessageSid=sid or new_sid(),
+            **fields))
 
     def sent_to(self, phone: str) -> List[str]:
-        return [d["Body"] for d in self.http.sent if d["To"] == phone]
+        """What reached ``phone``: bodies, and templates as ``[template SID] variables``."""
+        return [d["Body"] if "Body" in d else f"[template {d['ContentSid']}] "
+                f"{d.get('ContentVariables', '')}" for d in self.http.sent if d["To"] == phone]
 
 
 @contextlib.asynccontextmanager
 async def running(sessions, reply: Reply = echo, http: Optional[RecordingHttpClient] = None,
-                  agent: Optional[object] = None, **kwargs) -> AsyncIterator[Harness]:
-    """Start an app with the SMS channel registered under /webhooks/ (as ``rasa run`` does)."""
+                  agent: Optional[object] = None, channel_cls: type = SMSInput,
+                  number: str = TWILIO_NUMBER, **kwargs) -> AsyncIterator[Harness]:
+    """Start an app with the SMS channel (or ``channel_cls``, e.g. WhatsApp, on ``number``)
+    registered under /webhooks/ (as ``rasa run`` does)."""
     http = http or RecordingHttpClient()
-    channel = SMSInput(ACCOUNT_SID, AUTH_TOKEN, TWILIO_NUMBER, PUBLIC, sessions=sessions,
-                       keys=KEYS, http_client=http, **kwargs)
+    channel = channel_cls(ACCOUNT_SID, AUTH_TOKEN, number, PUBLIC, sessions=sessions,
+                          keys=KEYS, http_client=http, **kwargs)
     Sanic.test_mode = True  # Sanic 21.12 can start a second app in one process only so
     app = Sanic(f"sms_test_{next(_names)}")
     agent = agent or FakeAgent(reply)

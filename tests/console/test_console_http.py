@@ -276,3 +276,26 @@ def test_local_chat_fetches_worker_replies(app, sessions, team):
             "messages": [{"text": "Hello from Jo", "from": "worker"}]}
         assert c.get("/chat/local-abc/messages").json() == {"messages": []}
         assert c.get("/chat/" + "x" * 81 + "/messages").status_code == 422
+
+
+def test_the_worker_sees_when_whatsapps_window_has_closed(app, sessions, jo):
+    """Issue 19: outside the 24-hour window a free-form reply cannot reach a WhatsApp user."""
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import update
+
+    from bot.channels.models import ChannelContact
+
+    sender = "wa-" + "ab" * 16
+    contacts.remember_contact(sessions, KEYS, sender, "whatsapp", "whatsapp:+447700900123",
+                              "leeds_hub", inbound=True)
+    h = handoff.request_handoff(sessions, sender, "whatsapp", "request")
+    page = jo.get(f"/handoffs/{h.id}").text
+    assert "sent on WhatsApp" in page and "free-form replies until" in page
+    with sessions() as s, s.begin():
+        s.execute(update(ChannelContact).where(ChannelContact.sender_id == sender).values(
+            last_inbound_at=datetime.now(timezone.utc) - timedelta(hours=25)))
+    page = jo.get(f"/handoffs/{h.id}").text
+    assert "window has closed" in page and "TWILIO_WHATSAPP_TEMPLATE_SID" in page
+    tg = _handoff(sessions, "tg-w", text="hi")
+    assert "whatsapp-window" not in jo.get(f"/handoffs/{tg.id}").text
