@@ -87,7 +87,7 @@ audit:
 # Refresh docs/screenshots/ (queue, conversation view, dashboard) from the browser tests.
 screenshots: $(STAMP) chromium
 	NAVIGATOR_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/console/test_browser.py \
-	  tests/console/test_dashboard_browser.py
+	  tests/console/test_dashboard_browser.py tests/console/test_webchat_browser.py
 
 clean:
 	rm -rf $(VENV) var results models

@@ -41,6 +41,7 @@ class Keys:
         self._id_key = hashlib.sha256(b"navigator-id\x00" + raw).digest()
         seal_key = hashlib.sha256(b"navigator-seal\x00" + raw).digest()
         self._fernet = Fernet(base64.urlsafe_b64encode(seal_key))
+        self.session_key = hashlib.sha256(b"navigator-web-session\x00" + raw).digest()
 
     def pseudonym(self, channel: str, raw_id: str) -> str:
         """``tg-3f1c…``: the same person on the same channel always gets the same id."""

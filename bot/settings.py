@@ -77,6 +77,19 @@ class WhatsAppSettings:
 
 
 @dataclass(frozen=True)
+class WebChatSettings:
+    """The embeddable web chat: on when the sites that may embed it are listed."""
+
+    origins: Tuple[str, ...] = ()  # NAVIGATOR_WEBCHAT_ORIGINS: "https://charity.example.org ..."
+    session_hours: int = 4  # NAVIGATOR_WEBCHAT_SESSION_HOURS: a chat session's lifetime
+
+    @property
+    def on(self) -> bool:
+        """Whether the web chat is configured."""
+        return bool(self.origins)
+
+
+@dataclass(frozen=True)
 class Settings:
     """All runtime configuration of the navigator."""
 
@@ -130,6 +143,7 @@ class Settings:
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     sms: SmsSettings = field(default_factory=SmsSettings)
     whatsapp: WhatsAppSettings = field(default_factory=WhatsAppSettings)
+    webchat: WebChatSettings = field(default_factory=WebChatSettings)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -211,7 +225,25 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         telegram=_telegram(env),
         sms=_sms(env),
         whatsapp=_whatsapp(env),
+        webchat=WebChatSettings(origins=_origins(env, "NAVIGATOR_WEBCHAT_ORIGINS"),
+                                session_hours=_int(env, "NAVIGATOR_WEBCHAT_SESSION_HOURS", 4,
+                                                   1, 72)),
     )
+
+
+def _origins(env: Mapping[str, str], name: str) -> Tuple[str, ...]:
+    """Web origins (scheme://host[:port], no path), https except on localhost."""
+    out = []
+    for raw in re.split(r"[\s,]+", env.get(name) or ""):
+        if not raw:
+            continue
+        m = re.fullmatch(r"(https://[a-z0-9.-]+(?::\d{1,5})?|"
+                         r"http://(?:localhost|127\.0\.0\.1)(?::\d{1,5})?)", raw.lower())
+        if not m:
+            raise SettingsError(f"{name}: {raw!r} is not an origin (https://host[:port], or "
+                                "http://localhost for development; no path)")
+        out.append(m.group(0))
+    return tuple(dict.fromkeys(out))
 
 
 def _whatsapp(env: Mapping[str, str]) -> WhatsAppSettings:

@@ -25,7 +25,7 @@ from bot.handoff.transcript import Transcript, transcript
 
 router = APIRouter(prefix="/handoffs")
 CHANNEL_NAMES = {"telegram": "Telegram", "sms": "SMS", "whatsapp": "WhatsApp",
-                 "rest": "Local web chat"}
+                 "webchat": "Web chat", "rest": "Local web chat"}
 KIND_NAMES = {"worker": "Youth worker", handoff.PEER_MENTOR: "Peer mentor"}
 
 
@@ -59,7 +59,7 @@ def _turns(request: Request, info: SessionInfo, h) -> dict:
 
 
 def _address(request: Request, h) -> str:
-    if h.channel == "rest":
+    if h.channel in ("rest", "webchat"):
         return ""
     st = state(request)
     raw = contacts.contact_address(st.sessions, st.keys, h.sender_id)

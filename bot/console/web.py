@@ -11,11 +11,10 @@
 """
 from __future__ import annotations
 
-import ipaddress
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Optional
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Form, HTTPException, Request
@@ -25,6 +24,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from bot.accounts.accounts import SessionInfo, csrf_ok, load_session
 from bot.accounts.models import Worker
+from bot.channels.clients import forwarded_client
 from bot.handoff import casework
 
 logger = logging.getLogger(__name__)
@@ -159,21 +159,3 @@ def client_address(request: Request) -> str:
     return forwarded_client(peer, request.headers.get("x-forwarded-for", ""), trusted)
 
 
-def forwarded_client(peer: str, forwarded: str, trusted: Tuple[str, ...]) -> str:
-    """The client address from the peer and an X-Forwarded-For header (see
-    :func:`client_address`)."""
-    networks = [ipaddress.ip_network(n) for n in trusted]
-
-    def is_trusted(address: str) -> bool:
-        try:
-            ip = ipaddress.ip_address(address)
-        except ValueError:
-            return False
-        return any(ip in n for n in networks)
-
-    if not is_trusted(peer):
-        return peer
-    for hop in reversed([h.strip() for h in forwarded.split(",") if h.strip()]):
-        if not is_trusted(hop):
-            return hop
-    return peer

@@ -46,7 +46,7 @@ REASONS = ("request", "crisis", "fallback", "worker", "peer")
 KINDS = ("worker", "peer_mentor")
 PEER_MENTOR = "peer_mentor"  # both the handoff kind and the console role (bot.accounts.accounts.ROLES)
 PEER_REASONS = ("request", "peer")
-CHANNELS = ("telegram", "sms", "whatsapp", "rest")
+CHANNELS = ("telegram", "sms", "whatsapp", "webchat", "rest")
 OPEN = ("open", "active")
 OUTCOMES = {
     "advice": "Advice or information given",

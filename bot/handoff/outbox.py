@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 
 Sender = Callable[[str, str], Awaitable[bool]]
 MAX_ATTEMPTS = 5
-PULL_CHANNELS = ("rest",)
+PULL_CHANNELS = ("rest", "webchat")  # the client asks for them (no push address)
 STALE_SENDING = timedelta(minutes=5)
 
 

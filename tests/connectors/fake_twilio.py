@@ -149,7 +149,7 @@ class FakeTwilioServer:
                 with outer.lock:
                     outer.messages.append(form)
                 self._answer(201, message_json(account_sid, form["To"], form["From"],
-                                               form["Body"]))
+                                               form.get("Body", "")))
 
             def _answer(self, status: int, payload: dict) -> None:
                 raw = json.dumps(payload).encode()
@@ -169,7 +169,7 @@ class FakeTwilioServer:
 
     def bodies(self, to: Optional[str] = None) -> List[str]:
         with self.lock:
-            return [m["Body"] for m in self.messages if to is None or m["To"] == to]
+            return [m.get("Body", "") for m in self.messages if to is None or m["To"] == to]
 
     def close(self) -> None:
         self.server.shutdown()

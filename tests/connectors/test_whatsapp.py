@@ -177,3 +177,59 @@ def test_channel_settings_and_credentials(monkeypatch):
                 {"TWILIO_WHATSAPP_TEMPLATE_SID": "template-1"}):
         with pytest.raises(SettingsError):
             load_settings(bad)
+
+
+SENDER = KEYS.pseudonym("whatsapp", USER)
+
+
+def test_a_worker_owns_the_conversation_then_replies_on_whatsapp(sessions):
+    """The handoff round trip: while a youth worker has the conversation, messages go to them
+    (a crisis still gets support at once and makes it urgent); the worker's reply goes out on
+    WhatsApp through the outbox, free-form inside the window."""
+    from bot.accounts import accounts
+    from bot.handoff import handoff, outbox
+    from bot.handoff.models import HandoffMessage
+    from connectors.outbox_senders import sms_sender
+
+    async def scenario():
+        async with wa(sessions) as h:
+            await h.text(USER, "hello")
+            opened = handoff.request_handoff(sessions, SENDER, "whatsapp", "request",
+                                             default_org="default")
+            await h.text(USER, "are you there?")
+            assert [m.text for m in h.agent.messages] == ["hello"]  # the bot did not get it
+            await h.text(USER, "i want to kill myself")
+            assert "999" in " ".join(h.sent_to(USER))
+            assert handoff.active_handoff(sessions, SENDER).urgent
+            with sessions() as s:
+                kept = s.execute(select(HandoffMessage.role, HandoffMessage.text).where(
+                    HandoffMessage.handoff_id == opened.id)).all()
+            assert ("user", "are you there?") in kept
+            jo = accounts.add_worker(sessions, "jo@example.org", "correct horse battery staple",
+                                     "default", display_name="Jo")
+            handoff.claim(sessions, opened.id, jo)
+            handoff.worker_reply(sessions, opened.id, jo, "Hi, it's Jo. I'm here.")
+            assert await outbox.deliver_due(sessions, {"whatsapp": sms_sender(h.channel)}) == 1
+            assert h.sent_to(USER)[-1] == "Hi, it's Jo. I'm here."
+    run(scenario())
+
+
+def test_forget_on_whatsapp_deletes_everything_and_says_where_to_clear_the_chat(sessions):
+    async def scenario():
+        async with wa(sessions) as h:
+            await h.text(USER, "need food")
+            await h.text(USER, "Forget")
+            assert "FORGET again" in h.sent_to(USER)[-1]
+            await h.text(USER, "FORGET")
+            assert "delete the chat in WhatsApp" in h.sent_to(USER)[-1]
+            assert contacts.get_contact(sessions, SENDER) is None
+    run(scenario())
+
+
+def test_privacy_on_whatsapp_names_the_whatsapp_number(sessions):
+    async def scenario():
+        async with wa(sessions) as h:
+            await h.text(USER, "PRIVACY")
+            said = h.sent_to(USER)[-1]
+            assert "your WhatsApp number, stored locked" in said and "FORGET" in said
+    run(scenario())

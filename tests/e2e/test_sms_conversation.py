@@ -29,19 +29,21 @@ class Phone:
     def __init__(self, server: dict, twilio: FakeTwilioServer, number: str = PHONE) -> None:
         self.url, self.twilio, self.number = server["url"], twilio, number
 
-    def post(self, params: dict, sign_url: str = PUBLIC + PATH) -> int:
+    def post(self, params: dict, sign_url: str = PUBLIC + PATH, path: str = PATH) -> int:
         body, headers = signed(sign_url, params)
-        req = urllib.request.Request(self.url + PATH, data=body.encode(), headers=headers)
+        req = urllib.request.Request(self.url + path, data=body.encode(), headers=headers)
         try:
             with urllib.request.urlopen(req, timeout=10) as resp:
                 return resp.status
         except urllib.error.HTTPError as exc:
             return exc.code
 
-    def text(self, body: str, quiet: float = 1.5, timeout: float = 60) -> List[str]:
-        """Send ``body``; the SMS that came back (once no more arrive for ``quiet`` s)."""
+    def text(self, body: str, quiet: float = 1.5, timeout: float = 60,
+             **fields: str) -> List[str]:
+        """Send ``body``; the messages that came back (once no more arrive for ``quiet`` s)."""
         before = len(self.twilio.bodies(self.number))
-        assert self.post(inbound(From=self.number, Body=body, MessageSid=new_sid())) == 200
+        assert self.post(inbound(From=self.number, Body=body, MessageSid=new_sid(),
+                                 **fields)) == 200
         deadline, last, count = time.monotonic() + timeout, time.monotonic(), before
         while time.monotonic() < deadline:
             now = len(self.twilio.bodies(self.number))

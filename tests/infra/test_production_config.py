@@ -121,7 +121,7 @@ def test_only_signed_webhooks_and_the_console_are_public():
     assert {(path, kind) for _, path, kind, svc in routes if svc == "navigator-rasa"} == {
         ("/webhooks/telegram/webhook", "Exact"), ("/webhooks/sms/webhook", "Exact"),
         ("/webhooks/sms/status", "Exact"), ("/webhooks/whatsapp/webhook", "Exact"),
-        ("/webhooks/whatsapp/status", "Exact")}
+        ("/webhooks/whatsapp/status", "Exact"), ("/webhooks/webchat/", "Prefix")}
     assert {svc for *_, svc in routes} == {"navigator-rasa", "navigator-console"}
     for ing in ingresses:
         notes = ing["metadata"]["annotations"]

@@ -139,7 +139,7 @@ def test_a_stranger_cannot_lock_a_worker_out(sessions, worker):
 
 
 def test_the_client_address_behind_a_trusted_proxy():
-    from bot.console.web import forwarded_client
+    from bot.channels.clients import forwarded_client
 
     ingress = ("10.0.0.0/8",)
     # Through the ingress: the nearest untrusted hop; a client's own header is not believed.
