@@ -66,12 +66,14 @@ chromium:
 # Style and likely bugs (ruff), and the layers (import-linter: bot/ never imports the channels,
 # the actions or Rasa; nothing imports app/; no import cycles). Contracts in pyproject.toml.
 lint: $(STAMP)
-	$(BIN)/ruff check .
+	$(BIN)/ruff check --no-cache .
 	$(BIN)/lint-imports --no-cache
 
 # pytest exits non-zero on failures and with 5 when no test ran: both fail `make test`.
+# Nothing is written into the checkout: no pytest cache here, and the tests' models, reports
+# and caches go to ~/.cache/navigator-tests (tests/conftest.py; NAVIGATOR_TEST_CACHE moves it).
 test: $(STAMP) chromium lint
-	$(BIN)/pytest -ra
+	$(BIN)/pytest -ra -p no:cacheprovider
 
 # Known advisories for the pinned set: pip-audit, in a venv of its own (it needs packaging>=23,
 # Rasa 3.6 pins packaging<21), asks the OSV database about every pinned package. It needs a route

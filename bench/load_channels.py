@@ -1,4 +1,4 @@
-"""Telegram and SMS webhook load for ``bench/load.py``.
+"""Telegram, SMS and WhatsApp webhook load for ``bench/load.py``.
 
 The fake Telegram Bot API and the fake Twilio REST API (``tests/connectors/fake_telegram.py``,
 ``fake_twilio.py``: the real wire formats and answers) run in a child process, so the load
@@ -29,13 +29,15 @@ import httpx
 
 PUBLIC_URL = "https://navigator.example.org"
 SMS_PATH = "/webhooks/sms/webhook"
+WHATSAPP_PATH = "/webhooks/whatsapp/webhook"
+WHATSAPP_NUMBER = "whatsapp:+14155238886"
 TELEGRAM_PATH = "/webhooks/telegram/webhook"
 TELEGRAM_TOKEN = "7000000001:AAExampleTokenForLoadBench_abcdefgh"
 TELEGRAM_SECRET = "load-bench-webhook-secret"
 TURN_DEADLINE = 15.0  # no complete reply by then: an error
 QUIET = 2.0  # calibration only: a turn's replies are complete after this long without one
 FAILED = ("having trouble", "something went wrong on my side")
-WEBHOOK_CHANNELS = ("telegram", "sms")
+WEBHOOK_CHANNELS = ("telegram", "sms", "whatsapp")
 
 Reply = Tuple[float, str]  # (monotonic arrival time at the fake, text)
 
@@ -63,7 +65,8 @@ def _serve(events: Any) -> None:
 
     class Tap(list):
         def append(self, form: Dict[str, str]) -> None:  # FakeTwilioServer records a create
-            emit("sms", form["To"], form["Body"])
+            kind = "whatsapp" if form["To"].startswith("whatsapp:") else "sms"
+            emit(kind, form["To"], form.get("Body", ""))
 
     telegram = FakeTelegramServer(TappedTelegram())
     twilio = FakeTwilioServer()
@@ -104,7 +107,8 @@ class Fakes:
         return {"TELEGRAM_TOKEN": TELEGRAM_TOKEN, "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
                 "TELEGRAM_API_BASE_URL": self.telegram_url, "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
                 "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_NUMBER": TWILIO_NUMBER,
-                "SMS_PUBLIC_URL": PUBLIC_URL, "TWILIO_API_BASE": self.twilio_url}
+                "SMS_PUBLIC_URL": PUBLIC_URL, "TWILIO_API_BASE": self.twilio_url,
+                "TWILIO_WHATSAPP_NUMBER": WHATSAPP_NUMBER}
 
     def _read(self) -> None:
         while True:
@@ -177,8 +181,9 @@ class Identity:
             raise ValueError(f"not a webhook channel: {channel!r}")
         self.channel, self.number = channel, next(self._ids)
         # Telegram: the user and chat id; SMS: a UK mobile number (+447 and nine digits).
-        self.address: Any = self.number if channel == "telegram" \
-            else f"+447{self.number % 10 ** 9:09d}"
+        phone = f"+447{self.number % 10 ** 9:09d}"
+        self.address: Any = (self.number if channel == "telegram" else
+                             f"whatsapp:{phone}" if channel == "whatsapp" else phone)
         self.key = f"{channel}:{self.address}"
 
     def request(self, text: str) -> Tuple[str, Dict[str, Any]]:
@@ -194,9 +199,13 @@ class Identity:
             return TELEGRAM_PATH, {"json": update, "headers": {SECRET_HEADER: TELEGRAM_SECRET}}
         from tests.connectors.fake_twilio import inbound, new_sid, signed
 
-        body, headers = signed(PUBLIC_URL + SMS_PATH,
-                               inbound(From=self.address, Body=text, MessageSid=new_sid()))
-        return SMS_PATH, {"content": body.encode(), "headers": headers}
+        path, to = ((WHATSAPP_PATH, WHATSAPP_NUMBER) if self.channel == "whatsapp" else
+                    (SMS_PATH, None))
+        params = inbound(From=self.address, Body=text, MessageSid=new_sid())
+        if to:
+            params["To"] = to
+        body, headers = signed(PUBLIC_URL + path, params)
+        return path, {"content": body.encode(), "headers": headers}
 
 
 class Stats:

@@ -2,6 +2,8 @@
 with an open handoff stay; the dry run changes nothing; the CLI and the serve loop."""
 from __future__ import annotations
 
+import os
+
 import logging
 import threading
 from datetime import datetime, timedelta, timezone
@@ -429,7 +431,7 @@ def test_serve_starts_the_purge_thread_except_in_rasa_pods(monkeypatch):
     monkeypatch.setattr(process, "Processes", FakeProcs)
     monkeypatch.setattr(process, "_install_signal_handlers", lambda procs: None)
     monkeypatch.setattr(process, "start_purge_thread", lambda s, stop: started.append(stop))
-    settings = load_settings({})
+    settings = load_settings({"MODEL_DIR": os.environ["MODEL_DIR"]})  # not the checkout's
     assert process.serve(settings) == 0 and process.serve(settings, only="actions") == 0
     assert process.serve(settings, only="rasa") == 0
     assert len(started) == 2
