@@ -143,6 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.telegram_cli import register_cli as telegram_cli  # PTB only, no Rasa
 
     telegram_cli(sub)  # `navigator telegram set-webhook URL|delete-webhook|info|poll`
+    from app.whatsapp_cli import register_cli as whatsapp_cli
+
+    whatsapp_cli(sub)  # `navigator whatsapp check`
     from app.console_cli import register_cli as console_cli  # cheap: FastAPI loads on use
 
     console_cli(sub)  # `navigator org add`, `navigator worker add`, `navigator console`

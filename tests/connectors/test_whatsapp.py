@@ -233,3 +233,28 @@ def test_privacy_on_whatsapp_names_the_whatsapp_number(sessions):
             said = h.sent_to(USER)[-1]
             assert "your WhatsApp number, stored locked" in said and "FORGET" in said
     run(scenario())
+
+
+def test_navigator_whatsapp_check_says_what_to_set(monkeypatch, capsys):
+    from app.cli import main
+    from bot.settings import get_settings
+
+    for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_NUMBER", "SMS_PUBLIC_URL",
+                 "TWILIO_WHATSAPP_NUMBER", "TWILIO_WHATSAPP_TEMPLATE_SID"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SMS_PUBLIC_URL", PUBLIC)
+    get_settings.cache_clear()
+    try:
+        assert main(["whatsapp", "check"]) == 1
+        out = capsys.readouterr().out
+        assert "WhatsApp is off: set TWILIO_ACCOUNT_SID" in out and "TWILIO_WHATSAPP_NUMBER" in out
+        assert f"{PUBLIC}/webhooks/whatsapp/webhook" in out and "will not be sent" in out
+        for name, value in (("TWILIO_ACCOUNT_SID", ACCOUNT_SID), ("TWILIO_AUTH_TOKEN", AUTH_TOKEN),
+                            ("TWILIO_NUMBER", "+447700900000"), ("TWILIO_WHATSAPP_NUMBER", NUMBER),
+                            ("TWILIO_WHATSAPP_TEMPLATE_SID", TEMPLATE)):
+            monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+        assert main(["whatsapp", "check"]) == 0
+        assert "WhatsApp is ready." in capsys.readouterr().out
+    finally:
+        get_settings.cache_clear()
