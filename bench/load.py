@@ -54,8 +54,13 @@ from tests.infra.cluster import TROUBLE, Cluster  # noqa: E402
 from tests.rasa.conftest import REST_TOKEN  # noqa: E402 - the cluster's (rasa_env)
 from tests.infra.services import fresh_database  # noqa: E402
 
-SCRIPT = ["hi", "my dad threw me out, where do i go tonight", "Leeds", "19", "show me more",
-          "tell me more about the second one", "starving and got no money for food", "thanks"]
+# Since issue 15, "my dad threw me out, where do i go tonight" is urgent: crisis support and an
+# urgent handoff, after which a webhook channel's conversation waits for a youth worker (REST's
+# does not). A load script must be a conversation the bot carries on its own, so the second
+# message is a housing need without that risk (as bench/turn_latency.py's --same-path).
+SCRIPT = ["hi", "got nowhere to live, can you help me find a place", "Leeds", "19",
+          "show me more", "tell me more about the second one",
+          "starving and got no money for food", "thanks"]
 CHANNELS = ("rest",) + WEBHOOK_CHANNELS
 
 
