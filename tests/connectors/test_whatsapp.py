@@ -258,3 +258,40 @@ def test_navigator_whatsapp_check_says_what_to_set(monkeypatch, capsys):
         assert "WhatsApp is ready." in capsys.readouterr().out
     finally:
         get_settings.cache_clear()
+
+
+def test_a_crisis_in_every_state_gets_through(sessions):
+    """First message, a pending "delete my data", the under-13 check, after STOP, and the
+    answer to "are you safe right now?" after STOP: the crisis always reaches support."""
+    from bot.safeguarding import check
+
+    crisis = "i want to kill myself"
+    concern = "sometimes i think about not being here but im safe right now"
+
+    def reply(m):
+        if m.text == concern:  # the bot asks, as action_safety_check does
+            check.ask(sessions, SENDER, "whatsapp", ["suicidal_ideation"])
+            return [{"text": "Are you safe right now? Reply YES or NO."}]
+        if m.text in (crisis, "NO"):
+            return [{"text": "Call 999. Samaritans 116 123."}]
+        return [{"text": "ok"}]
+
+    async def scenario():
+        async with wa(sessions, reply) as h:
+            await h.text(USER, crisis)  # the very first message
+            assert "999" in h.sent_to(USER)[-1]
+            await h.text(USER, "delete my data")  # a forget waiting for YES
+            assert "FORGET again" in h.sent_to(USER)[-1]
+            await h.text(USER, crisis)
+            assert "999" in h.sent_to(USER)[-1] and contacts.get_contact(sessions, SENDER)
+            await h.text(USER, "im 12")  # the under-13 check asked
+            assert "are you 12?" in h.sent_to(USER)[-1]
+            await h.text(USER, crisis)
+            assert "999" in h.sent_to(USER)[-1]
+            await h.text(USER, "STOP")
+            await h.text(USER, concern)
+            assert h.sent_to(USER)[-1] == "Are you safe right now? Reply YES or NO."
+            await h.text(USER, "NO")  # the answer is never withheld, nor a keyword
+            assert h.sent_to(USER)[-1] == "Call 999. Samaritans 116 123."
+            assert [m.text for m in h.agent.messages].count(crisis) == 3
+    run(scenario())
