@@ -38,7 +38,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.turn_latency import API_TOKEN, BIN, env, free_port  # noqa: E402
+from bench.turn_latency import API_TOKEN, env, free_port, navigator_cmd  # noqa: E402
 from bench.turn_latency import send  # noqa: E402
 from app.process import wait_ready  # noqa: E402
 
@@ -58,14 +58,14 @@ def start(tmp: Path, directory: Path, root: Path = ROOT, name: str = "nav"):
               "ACTION_SERVER_PORT": str(free_port()), "NAVIGATOR_DUTY_HOURS": "always"})
     if root != ROOT:
         e.update({"PYTHONPATH": str(root), "MODEL_DIR": str(root / "models")})
-        subprocess.run([str(BIN / "navigator"), "train"], cwd=root, env=e, check=True,
+        subprocess.run([*navigator_cmd(root), "train"], cwd=root, env=e, check=True,
                        capture_output=True)
     for args in (["db", "upgrade"], ["import", str(directory)]):
-        done = subprocess.run([str(BIN / "navigator"), *args], cwd=root, env=e,
+        done = subprocess.run([*navigator_cmd(root), *args], cwd=root, env=e,
                               capture_output=True, text=True)
         if done.returncode:
             raise SystemExit(f"navigator {' '.join(args)} failed: {done.stderr[-2000:]}")
-    proc = subprocess.Popen([str(BIN / "navigator"), "serve"], cwd=root, env=e,
+    proc = subprocess.Popen([*navigator_cmd(root), "serve"], cwd=root, env=e,
                             stdout=open(tmp / f"{name}.log", "wb"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{e['RASA_PORT']}"
     if not wait_ready(f"{url}/status?token={API_TOKEN}", 300, [proc]):

@@ -91,6 +91,13 @@ def summary(lat: list) -> dict:
             "max_ms": round(s[-1], 1)}
 
 
+def navigator_cmd(root: Path) -> list:
+    """The `navigator` command of the checkout at ``root``: its CLI module moved from bot/ to
+    app/ in issue 18, and the venv's console script knows only the current one."""
+    module = "app.cli" if (root / "app" / "cli.py").exists() else "bot.cli"
+    return [sys.executable, "-m", module]
+
+
 def start_navigator(tmp: Path, root: Path = ROOT, name: str = "nav"):
     e = env()
     e.update({"DATABASE_URL": f"sqlite:///{tmp / (name + '.db')}",
@@ -98,11 +105,11 @@ def start_navigator(tmp: Path, root: Path = ROOT, name: str = "nav"):
               "RASA_PORT": str(free_port()), "ACTION_SERVER_PORT": str(free_port())})
     if root != ROOT:  # another checkout: its own code and its own trained model
         e.update({"PYTHONPATH": str(root), "MODEL_DIR": str(root / "models")})
-        subprocess.run([str(BIN / "navigator"), "train"], cwd=root, env=e, check=True,
+        subprocess.run([*navigator_cmd(root), "train"], cwd=root, env=e, check=True,
                        capture_output=True)
-    subprocess.run([str(BIN / "navigator"), "setup"], cwd=root, env=e, check=True,
+    subprocess.run([*navigator_cmd(root), "setup"], cwd=root, env=e, check=True,
                    capture_output=True)
-    proc = subprocess.Popen([str(BIN / "navigator"), "serve"], cwd=root, env=e,
+    proc = subprocess.Popen([*navigator_cmd(root), "serve"], cwd=root, env=e,
                             stdout=open(tmp / f"{name}.log", "wb"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{e['RASA_PORT']}"
     if not wait_ready(f"{url}/status?token={API_TOKEN}", 300, [proc]):
