@@ -131,6 +131,10 @@ def test_a_conversation_with_buttons_a_crisis_and_a_youth_workers_reply(chromium
         frame.get_by_role("button", name="Send").click()
         frame.locator(".msg.bot", has_text="999").wait_for()
         page.screenshot(path=str(SHOTS / "webchat.png"))
+        # one chat, one session: a first message typed before the page's session request
+        # finished waits for it (two sessions would split the chat, and the worker's reply
+        # would go to the other one)
+        assert len(set(bot.senders)) == 1, bot.senders
         # a youth worker takes the conversation and replies: it appears in the chat
         sender = bot.senders[0]
         h = handoff.request_handoff(sessions, sender, "webchat", "request",
@@ -189,3 +193,4 @@ def test_usable_at_320_px_and_no_serious_accessibility_violations(chromium, rig)
         page.screenshot(path=str(SHOTS / "webchat-320.png"), full_page=True)
     finally:
         context.close()
+

@@ -5,6 +5,7 @@
   var EXIT_URL = "https://www.bbc.co.uk/weather";
   var base = location.pathname.replace(/\/chat$/, "");
   var token = null;
+  var ready = null;  /* the one session request in flight: a fast first message waits for it */
   var log = document.getElementById("log");
   var status = document.getElementById("status");
   var form = document.getElementById("send");
@@ -53,10 +54,16 @@
   }
 
   function start() {
-    return call("POST", "/session").then(function (r) {
-      if (!r.ok) { throw new Error("session " + r.status); }
-      return r.json();
-    }).then(function (data) { token = data.session; });
+    if (!ready) {
+      ready = call("POST", "/session").then(function (r) {
+        if (!r.ok) { throw new Error("session " + r.status); }
+        return r.json();
+      }).then(function (data) { token = data.session; }).catch(function (e) {
+        ready = null;
+        throw e;
+      });
+    }
+    return ready;
   }
 
   function send(message, shown) {
@@ -67,13 +74,15 @@
     var attempt = function (retry) {
       return call("POST", "/message", { message: message }).then(function (r) {
         if (r.status === 401 && retry) {  /* the session ended: a new chat, same message */
+          token = null;
+          ready = null;
           return start().then(function () { return attempt(false); });
         }
         if (!r.ok) { throw new Error("message " + r.status); }
         return r.json();
       });
     };
-    (token ? attempt(true) : start().then(function () { return attempt(false); }))
+    start().then(function () { return attempt(true); })
       .then(function (data) {
         (data.messages || []).forEach(function (m) { add("bot", m.text, m.buttons); });
         status.textContent = "";
