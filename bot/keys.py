@@ -62,6 +62,14 @@ class Keys:
             return None
 
 
+def bearer_ok(header: Optional[str], token: str) -> bool:
+    """Whether an ``Authorization`` header carries ``Bearer <token>`` (constant-time; never
+    with an empty ``token``)."""
+    scheme, _, given = (header or "").partition(" ")
+    return bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode(), token.encode())
+
+
 def deployment_secret(settings: Settings) -> str:
     """``NAVIGATOR_SECRET_KEY``, else the instance key file (created on first use).
 

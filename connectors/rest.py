@@ -14,7 +14,6 @@ chat, benchmarks and tests. It is never routed publicly (deploy/k8s/ingress.yaml
 """
 from __future__ import annotations
 
-import hmac
 import logging
 import re
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
@@ -25,6 +24,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.keys import bearer_ok
 from bot.settings import get_settings
 from connectors import reminders
 from connectors.common import ChannelState
@@ -49,9 +49,7 @@ def check_request(request: Request, token: str) -> Optional[HTTPResponse]:
     if not token:
         return response.json({"error": "the REST channel is off: set NAVIGATOR_REST_TOKEN and "
                                        "send it as 'Authorization: Bearer <token>'"}, status=403)
-    scheme, _, given = (request.headers.get("authorization") or "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(),
-                                                             token.encode()):
+    if not bearer_ok(request.headers.get("authorization"), token):
         logger.warning("rest webhook: refused a request without the right token")
         return response.json({"error": "unauthorised"}, status=401,
                              headers={"WWW-Authenticate": "Bearer"})

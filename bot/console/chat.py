@@ -8,12 +8,12 @@ messages are served.
 """
 from __future__ import annotations
 
-import hmac
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from bot.console.web import state
+from bot.keys import bearer_ok
 from bot.handoff.outbox import fetch_for_chat
 
 router = APIRouter()
@@ -24,9 +24,7 @@ def chat_messages(request: Request, sender_id: str) -> JSONResponse:
     """Worker messages waiting for a local web chat (REST channel) user, as JSON; each is
     returned once. Telegram and SMS users' messages are pushed and never served here."""
     token = state(request).settings.rest_token
-    scheme, _, given = (request.headers.get("authorization") or "").partition(" ")
-    if not token or scheme.lower() != "bearer" or not hmac.compare_digest(
-            given.strip().encode(), token.encode()):
+    if not bearer_ok(request.headers.get("authorization"), token):
         return JSONResponse({"message": "the REST channel's token is required"}, status_code=401,
                             headers={"WWW-Authenticate": "Bearer"})
     if not 1 <= len(sender_id) <= 80:
