@@ -9,6 +9,7 @@ from typing import Optional
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from bot.settings import get_settings
 
@@ -19,12 +20,20 @@ def make_engine(url: str) -> Engine:
     """Create an engine in SQLAlchemy 2.0 style; SQLite gets WAL and foreign keys."""
     # hide_parameters: a failed statement's error (logged, or returned by rasa_sdk in a 500)
     # never quotes the values, which can be personal data.
-    kwargs = {"future": True, "pool_pre_ping": True, "hide_parameters": True}
+    kwargs = {"future": True, "hide_parameters": True}
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # A pool, as SQLAlchemy 2.0 does for a database file (1.4 opened a new connection,
+            # and ran the pragmas below, for every transaction: about 1 ms each, several per
+            # turn). A file has no server to lose, so no ping before each use.
+            kwargs["poolclass"] = QueuePool
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+    else:
+        # A server database: a connection it closed meanwhile (a restart, an idle timeout) is
+        # replaced before use rather than failing the turn.
+        kwargs["pool_pre_ping"] = True
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
 
