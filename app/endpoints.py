@@ -22,6 +22,7 @@ SOURCE = PROJECT_ROOT / "endpoints.yml"
 TRACKER_PASSWORD = "NAVIGATOR_TRACKER_DB_PASSWORD"
 REDIS_PASSWORD = "NAVIGATOR_REDIS_PASSWORD"
 RABBITMQ_PASSWORD = "NAVIGATOR_RABBITMQ_PASSWORD"
+SQLITE_TRACKER_STORE = "connectors.trackerstore.SQLTrackerStore"
 
 
 def endpoints_path(settings: Settings) -> Path:
@@ -38,7 +39,8 @@ def tracker_store(url: str) -> Dict[str, Any]:
     parts = urlsplit(url)
     dialect = parts.scheme
     if dialect.startswith("sqlite"):
-        return {"type": "SQL", "dialect": "sqlite", "db": url.split("///", 1)[-1]}
+        # Rasa's store with a pooled, write-ahead-log engine (connectors/trackerstore.py)
+        return {"type": SQLITE_TRACKER_STORE, "dialect": "sqlite", "db": url.split("///", 1)[-1]}
     # Rasa calls the host "url" in every endpoint section.
     conf: Dict[str, Any] = {"type": "SQL", "dialect": dialect,
                             "url": parts.hostname or "localhost", "port": parts.port or 5432,

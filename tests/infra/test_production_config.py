@@ -22,6 +22,8 @@ def test_laptop_default_is_the_documented_endpoints_file(tmp_path):
     settings = load_settings({"TRACKER_DB": str(tmp_path / "t.db")})
     data = active_endpoints(settings, tmp_path / "e.yml")
     assert data["tracker_store"]["dialect"] == "sqlite"
+    # Rasa's store with the app database's engine settings (tests/connectors/test_trackerstore.py)
+    assert data["tracker_store"]["type"] == "connectors.trackerstore.SQLTrackerStore"
     assert "lock_store" not in data and "event_broker" not in data
     assert summary(data) == "tracker store sqlite, in-memory locks, no event broker"
 
