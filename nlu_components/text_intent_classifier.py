@@ -75,6 +75,14 @@ class _Model:
 
     def fit(self, texts: List[str], labels: List[str]) -> None:
         self.clf.fit(self.features(texts, fit=True), labels)
+        self.for_prediction()
+
+    def for_prediction(self) -> "_Model":
+        """Keep the weights column-major: scikit-learn multiplies a message's sparse features by
+        ``coef_.T``, and scipy copies that whole (features × intents) matrix on every call
+        unless it is already contiguous that way (2.5 ms of a 4 ms prediction)."""
+        self.clf.coef_ = np.asfortranarray(self.clf.coef_)
+        return self
 
     def rank(self, text: str) -> List[Dict[str, Any]]:
         probs = self.clf.predict_proba(self.features([text]))[0]
@@ -122,7 +130,7 @@ class TextIntentClassifier(GraphComponent, IntentClassifier):
              execution_context: ExecutionContext, **kwargs: Any) -> "TextIntentClassifier":
         try:
             with model_storage.read_from(resource) as directory:
-                model = joblib.load(directory / MODEL_FILE)
+                model = joblib.load(directory / MODEL_FILE).for_prediction()
         except (ValueError, FileNotFoundError):
             logger.warning("no trained TextIntentClassifier found; intents will be empty")
             model = None
