@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import logging
-from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -63,37 +63,70 @@ def guessed_search(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[D
     return new_search([need], text) + [FollowupAction("search_form")]
 
 
-class ActionSetNeeds(Action):
-    """Work out which needs the message raised, most urgent first, and start a new search."""
+async def stated_needs(tracker: Tracker) -> List[Dict[Text, Any]]:
+    """The events of a new search when the latest message states a need (its intent is one of
+    the ``need_*`` intents): which needs it raised, most urgent first, and a place it names or
+    shares that differs from the one remembered. No events otherwise, or when this message's
+    needs are already set."""
+    msg = tracker.latest_message or {}
+    intent = latest_intent(tracker)
+    if not intent.startswith("need_") or _set_since_message(tracker, "needs"):
+        return []
+    needs = detect_needs(msg.get("text") or "", intent, msg.get("intent_ranking") or [])
+    if not needs:
+        return []
+    events = new_search(needs, msg.get("text") or "")
+    point = _metadata_point(tracker)
+    if point:
+        events += [SlotSet(k, v) for k, v in point.items()]
+    elif tracker.get_slot("location") is not None:
+        # "need food in sheffield" after an earlier search in Leeds: the new place counts
+        # (a first message's place is read by the form's extract_location)
+        place = await get_navigator().aresolve_place(msg.get("text") or "", False)
+        if place and place.name != tracker.get_slot("location"):
+            events += place_slots(place)
+    return events
 
-    def name(self) -> Text:
-        return "action_set_needs"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[Dict[Text, Any]]:
-        msg = tracker.latest_message or {}
-        needs = detect_needs(msg.get("text") or "", latest_intent(tracker),
-                             msg.get("intent_ranking") or [])
-        if not needs:
-            return []
-        events = new_search(needs, msg.get("text") or "")
-        point = _metadata_point(tracker)
-        if point:
-            events += [SlotSet(k, v) for k, v in point.items()]
-        elif tracker.get_slot("location") is not None:
-            # "need food in sheffield" after an earlier search in Leeds: the new place counts
-            # (a first message's place is read by the form, ValidateSearchForm)
-            place = await get_navigator().aresolve_place(msg.get("text") or "", False)
-            if place and place.name != tracker.get_slot("location"):
-                events += place_slots(place)
-        return events
+def _set_since_message(tracker: Tracker, slot: str) -> bool:
+    """Whether ``slot`` was set after the latest user message."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "slot" and event.get("name") == slot:
+            return True
+    return False
 
 
 class ValidateSearchForm(FormValidationAction):
-    """Fill ``location`` and ``age`` from what the user says, validating both."""
+    """Start a search from a stated need, and fill ``location`` and ``age`` from what the user
+    says, validating both.
+
+    One call to the action server does what three did: the need rule runs the form straight
+    away (no separate action to set the needs), and this action asks the form's next question
+    itself (``next_requested_slot``), so Rasa's form finds no ``action_ask_*`` to call. Rasa
+    calls it when the form starts (and again only if that call returned nothing) and after
+    each answer; when it returns no slot for an answer the form is rejected, and its events,
+    the question included, are dropped (the message goes to the other rules)."""
+
+    # What each slot's question says, and channel hints (Telegram's location button).
+    QUESTIONS: Dict[str, Dict[str, Any]] = {
+        "location": {"text": "Where are you? A town, area or postcode is fine.",
+                     "json_message": {"request_location": True}},
+        "age": {"text": "How old are you? It helps me show services you can use. "
+                        "I'll only ask once."},
+    }
 
     def name(self) -> Text:
         return "validate_search_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
+        started = await stated_needs(tracker)
+        # Seen by the extraction below (a place named with the need is not asked again), but
+        # not among the slots rasa_sdk validates: they are this action's own events.
+        tracker.slots.update({e["name"]: e["value"] for e in started})
+        return started + await super().run(dispatcher, tracker, domain)
 
     async def extract_location(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> Dict[Text, Any]:
@@ -116,6 +149,15 @@ class ValidateSearchForm(FormValidationAction):
             dispatcher.utter_message(text="Sorry, I couldn't find that place.")
             return {"location": None}
         return {}
+
+    async def next_requested_slot(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                  domain: DomainDict) -> Optional[Dict[Text, Any]]:
+        """The next empty slot (None: the form is done), asked here and now."""
+        slot = next((name for name in self.domain_slots(domain)
+                     if tracker.slots.get(name) is None), None)
+        if slot is not None:
+            ask(dispatcher, slot)
+        return SlotSet(REQUESTED_SLOT, slot)
 
     async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> List[Dict[Text, Any]]:
@@ -157,41 +199,11 @@ class ValidateSearchForm(FormValidationAction):
         return {}
 
 
-class _Ask(Action, ABC):
-    """Ask for one form slot, with a Skip button (abstract: rasa_sdk does not register it)."""
-
-    slot = ""
-    custom: Optional[Dict[str, Any]] = None  # channel hints, e.g. Telegram's location button
-
-    @property
-    @abstractmethod
-    def question(self) -> str:
-        """What to ask."""
-
-    def name(self) -> Text:
-        return f"action_ask_{self.slot}"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(text=self.question, buttons=[button("Skip", "/skip")],
-                                 json_message=self.custom)
-        return []
-
-
-class ActionAskLocation(_Ask):
-    """Ask where the user is."""
-
-    slot = "location"
-    custom = {"request_location": True}
-    question = "Where are you? A town, area or postcode is fine."  # type: ignore[assignment]
-
-
-class ActionAskAge(_Ask):
-    """Ask the user's age, once: it is remembered for later searches."""
-
-    slot = "age"
-    question = ("How old are you? It helps me show services you can use. "  # type: ignore
-                "I'll only ask once.")
+def ask(dispatcher: CollectingDispatcher, slot: str) -> None:
+    """Ask for one of the search form's slots, with a Skip button."""
+    question = ValidateSearchForm.QUESTIONS[slot]
+    dispatcher.utter_message(text=question["text"], buttons=[button("Skip", "/skip")],
+                             json_message=question.get("json_message"))
 
 
 class ActionSearchServices(Action):
@@ -237,7 +249,7 @@ def show_results(dispatcher: CollectingDispatcher, tracker: Tracker,
     age = slot_age(tracker)
     if age is not None and age < consent.CHILD_AGE:
         if unconfirmed_child_age(tracker):  # not confirmed, and they went on: ask again
-            dispatcher.utter_message(text=ActionAskAge.question, buttons=[button("Skip", "/skip")])
+            ask(dispatcher, "age")
             return [SlotSet("age", None)]
         return []  # under 13 (or being asked): no directory list
     place = place_label(tracker)

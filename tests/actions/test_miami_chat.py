@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from actions.search import ActionSearchServices, ActionSetNeeds, ValidateSearchForm
+from actions.search import ActionSearchServices, ValidateSearchForm
 from tests.actions.helpers import run, slots_of, tracker
 
 MIAMI = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "miami-211-hsds-1.1"
@@ -28,12 +28,10 @@ def miami_navigator(sessions, monkeypatch, db_url):
 
 def test_young_and_homeless_in_miami(miami_navigator):
     text = "I'm 19 and homeless in Miami"
-    events, _ = run(ActionSetNeeds(), tracker(text, "need_housing"))
+    events, msgs = run(ValidateSearchForm(), tracker(text, "need_housing",
+                                                     active_loop="search_form"))
     slots = slots_of(events)
     assert slots["needs"][0] == "housing"
-    events, msgs = run(ValidateSearchForm(), tracker(text, "need_housing", slots=slots,
-                                                     active_loop="search_form"))
-    slots.update(slots_of(events))
     assert slots["age"] == 19 and slots["location"] == "Miami" and not msgs
     events, msgs = run(ActionSearchServices(), tracker(text, "need_housing", slots=slots))
     ids = slots_of(events)["result_ids"]

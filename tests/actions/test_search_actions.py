@@ -2,7 +2,7 @@
 
 from actions.safety import ActionCrisisSupport
 from actions.search import (ActionMoreResults, ActionSearchServices, ActionServiceDetail,
-                            ActionSetNeeds, ActionUpdateSearch, ValidateSearchForm)
+                            ActionUpdateSearch, ValidateSearchForm)
 from bot.safeguarding.models import SafeguardingAlert
 from sqlalchemy import select
 
@@ -11,29 +11,65 @@ from tests.actions.helpers import run, slots_of, tracker
 LEEDS = {"location": "Leeds", "latitude": 53.7997, "longitude": -1.5492}
 
 
-def test_set_needs_orders_by_urgency(navigator):
-    events, _ = run(ActionSetNeeds(), tracker("homeless and broke", "need_housing"))
+def start(text: str, intent: str, **kwargs):
+    """The search form's first call for a message that states a need (Rasa's FormAction
+    calls the validation action when the need rule starts the form)."""
+    return run(ValidateSearchForm(), tracker(text, intent, active_loop="search_form", **kwargs))
+
+
+def test_a_stated_need_starts_a_search_ordered_by_urgency(navigator):
+    events, msgs = start("homeless and broke", "need_housing")
     s = slots_of(events)
     assert s["needs"][:2] == ["housing", "money"] and s["current_need"] == "housing"
-    assert s["result_ids"] == []
+    assert s["result_ids"] == [] and s["result_offset"] == 0.0
+    assert s["need_text"] == "homeless and broke"
+    # the form's first question, asked in the same call (no call to an action_ask_*)
+    assert "location" not in s and "age" not in s and s["requested_slot"] == "location"
+    assert [m["text"] for m in msgs] == ["Where are you? A town, area or postcode is fine."]
+    assert msgs[0]["buttons"] == [{"title": "Skip", "payload": "/skip"}]
+    assert msgs[0]["custom"] == {"request_location": True}  # Telegram's location button
 
 
-def test_set_needs_takes_channel_coordinates(navigator):
-    events, _ = run(ActionSetNeeds(), tracker("need food", "need_food",
-                                              metadata={"location": {"latitude": 53.38,
-                                                                     "longitude": -1.47}}))
+def test_a_stated_need_takes_channel_coordinates(navigator):
+    events, _ = start("need food", "need_food",
+                      metadata={"location": {"latitude": 53.38, "longitude": -1.47}})
     s = slots_of(events)
+    assert s["needs"] == ["food"]
     assert s["latitude"] == 53.38 and s["location"] == "your location"
 
 
 def test_a_new_need_naming_another_place_moves_the_search_there(navigator):
-    leeds = {"location": "Leeds", "latitude": 53.8, "longitude": -1.55}
-    events, _ = run(ActionSetNeeds(), tracker("need food in sheffield", "need_food",
-                                              slots=leeds))
+    leeds = {"location": "Leeds", "latitude": 53.8, "longitude": -1.55, "age": 19}
+    events, _ = start("need food in sheffield", "need_food", slots=leeds)
     s = slots_of(events)
+    assert s["needs"] == ["food"]
     assert s["location"] == "Sheffield" and abs(s["latitude"] - 53.38) < 0.1
-    events, _ = run(ActionSetNeeds(), tracker("need food", "need_food", slots=leeds))
-    assert "location" not in slots_of(events)  # no place named: the one they gave stays
+    events, _ = start("need food", "need_food", slots=leeds)
+    s = slots_of(events)
+    assert s["needs"] == ["food"]
+    # no place named: the one they gave stays (its events only repeat it)
+    assert s.get("location", "Leeds") == "Leeds"
+
+
+def test_needs_are_set_once_per_message_and_only_for_a_stated_need(navigator):
+    # an answer to the form's question is not a new search
+    events, _ = run(ValidateSearchForm(), tracker("Leeds", "inform", slots={
+        "requested_slot": "location", "needs": ["food"]}, active_loop="search_form"))
+    assert "needs" not in slots_of(events)
+    # Rasa calls the action again in the same turn only when the first call returned nothing;
+    # were it called again, the needs already set for this message are not set twice
+    trk = tracker("need food", "need_food", active_loop="search_form")
+    trk.events.append({"event": "slot", "name": "needs", "value": ["food"]})
+    events, _ = run(ValidateSearchForm(), trk)
+    assert "needs" not in slots_of(events)
+
+
+def test_a_need_in_the_middle_of_the_form_moves_the_search_to_it(navigator):
+    events, _ = run(ValidateSearchForm(), tracker("actually i need food", "need_food", slots={
+        "requested_slot": "location", "needs": ["housing"], "current_need": "housing"},
+        active_loop="search_form"))
+    s = slots_of(events)
+    assert s["needs"] == ["food"] and s["current_need"] == "food"
 
 
 def test_form_fills_place_with_coordinates(navigator):
@@ -42,7 +78,10 @@ def test_form_fills_place_with_coordinates(navigator):
     events, msgs = run(ValidateSearchForm(), trk)
     s = slots_of(events)
     assert s["location"] == "Leeds" and abs(s["latitude"] - 53.8) < 0.1 and s["longitude"]
-    assert not msgs
+    assert s["requested_slot"] == "age" and msgs[0]["text"].startswith("How old are you?")
+    events, msgs = run(ValidateSearchForm(), tracker("19", "inform", slots={
+        "requested_slot": "age", **LEEDS}, active_loop="search_form"))
+    assert slots_of(events)["requested_slot"] is None and not msgs  # done: nothing asked
 
 
 def test_form_unknown_place_asks_again(navigator):
@@ -57,7 +96,9 @@ def test_form_rejects_crisis_so_crisis_rule_runs(navigator):
     trk = tracker("i'm in leeds and i want to die", "crisis",
                   slots={"requested_slot": "location"}, active_loop="search_form")
     events, msgs = run(ValidateSearchForm(), trk)
-    assert "location" not in slots_of(events) and not msgs
+    # No slot filled, so Rasa's form rejects the message (and drops these events, the question
+    # included): the crisis rule answers it.
+    assert set(slots_of(events)) == {"requested_slot"}
 
 
 def test_form_skip_and_age(navigator):
