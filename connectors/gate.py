@@ -22,7 +22,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Awaitable, Callable, Dict, List
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 from sqlalchemy.orm import sessionmaker
 
@@ -56,19 +56,23 @@ async def deliver(message: Any, on_new_message: Callable[[Any], Awaitable[Any]],
     sender, out, channel = message.sender_id, message.output_channel, _channel(message)
     settings = get_settings()
     signal = assess(text).signal
-    if not await _within_limit(sessions, message, signal, settings.sender_messages_per_minute,
+    counted, st = await _arrive(sessions, sender)
+    if not await _within_limit(message, counted, signal, settings.sender_messages_per_minute,
                                settings.region):
         return False
     if signal:
         # A "yes" after crisis support answers the worker or the bot, never a deletion.
-        pending = None
-        try:
-            await in_thread(consent.cancel_forget, sessions, sender)
-            pending = (await in_thread(consent.state, sessions, sender)).safety_check
-        except Exception as exc:  # noqa: BLE001 - the database must never hold back crisis support
-            logger.error("could not cancel a pending forget: %s", type(exc).__name__)
+        pending = st.safety_check if st is not None else None
+        if st is None or st.forget_pending:
+            try:
+                await in_thread(consent.cancel_forget, sessions, sender)
+                if st is None:
+                    pending = (await in_thread(consent.state, sessions, sender)).safety_check
+            except Exception as exc:  # noqa: BLE001 - the database must never hold back crisis support
+                logger.error("could not cancel a pending forget: %s", type(exc).__name__)
         return await _onward(message, on_new_message, sessions, pause_for_worker, app, pending)
-    st = await in_thread(consent.state, sessions, sender)
+    if st is None:  # the database did not answer: this raises, and the turn fails closed
+        st = await in_thread(consent.state, sessions, sender)
     if st.safety_check is not None and not st.forget_pending and check.answer(text):
         # The answer to "are you safe right now?" reaches the check in every state.
         return await _onward(message, on_new_message, sessions, pause_for_worker, app,
@@ -118,17 +122,31 @@ async def deliver(message: Any, on_new_message: Callable[[Any], Awaitable[Any]],
                          st.safety_check)
 
 
-async def _within_limit(sessions: sessionmaker, message: Any, signal: bool, limit: int,
-                        region: str) -> bool:
-    """Count the message against its sender's per-minute limit; False: not answered. A message
-    that signals risk always goes on; a database outage lets the message on (its turn then
-    fails closed with a safe reply)."""
+def _arrival(sessions: sessionmaker, sender: str) -> Tuple[int, consent.ContactState]:
+    """One transaction for what every message needs first: count it against its sender's
+    per-minute limit, and read the sender's state (notice, under 13, a pending forget or
+    safety check)."""
+    with sessions() as s, s.begin():
+        return ratelimit.count(s, "sender", sender), consent.state_in(s, sender)
+
+
+async def _arrive(sessions: sessionmaker,
+                  sender: str) -> Tuple[Optional[int], Optional[consent.ContactState]]:
+    """:func:`_arrival`, or (None, None) when the database fails: the message is let on
+    (uncounted) and its state read again where it is needed."""
     try:
-        count = await in_thread(ratelimit.hit, sessions, "sender", message.sender_id)
+        return await in_thread(_arrival, sessions, sender)
     except Exception as exc:  # noqa: BLE001 - never hold back a message on the counter
         logger.error("message rate not counted: %s", type(exc).__name__)
-        return True
-    if count <= limit or signal:
+        return None, None
+
+
+async def _within_limit(message: Any, count: Optional[int], signal: bool, limit: int,
+                        region: str) -> bool:
+    """Whether the message (the sender's ``count``-th this minute) is answered; False: not
+    answered. A message that signals risk always goes on, and so does an uncounted one (None:
+    a database outage, after which its turn fails closed with a safe reply)."""
+    if count is None or count <= limit or signal:
         return True
     if count == limit + 1:  # told once a minute, so a flood gets no flood of replies
         await message.output_channel.send_text_message(message.sender_id,

@@ -34,11 +34,16 @@ def hit(sessions: sessionmaker, kind: str, value: str, width_s: int = 60,
         now: Optional[float] = None) -> int:
     """Count one event for ``value`` in the current window of ``width_s`` seconds; the count
     so far, this event included. Atomic across processes (the primary key decides)."""
-    key, window = key_for(kind, value), _window(width_s, now)
     with sessions() as s, s.begin():
-        _upsert(s, key, window)
-        return int(s.execute(select(RateWindow.count).where(RateWindow.key == key)).scalar()
-                   or 1)
+        return count(s, kind, value, width_s, now)
+
+
+def count(s: Session, kind: str, value: str, width_s: int = 60,
+          now: Optional[float] = None) -> int:
+    """:func:`hit` inside the caller's transaction ``s`` (with other work of the same turn)."""
+    key, window = key_for(kind, value), _window(width_s, now)
+    _upsert(s, key, window)
+    return int(s.execute(select(RateWindow.count).where(RateWindow.key == key)).scalar() or 1)
 
 
 def _upsert(s: Session, key: str, window: int) -> None:

@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from typing import Optional
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.contacts import contact_row
 from bot.privacy.forget import is_pending
@@ -230,10 +230,15 @@ def _now() -> datetime:
 def state(sessions: sessionmaker, sender_id: str, now: Optional[datetime] = None) -> ContactState:
     """The sender's notice/child/forget state (all False for someone never seen)."""
     with sessions() as s:
-        row = s.execute(select(ChannelContact.notice_at, ChannelContact.child_at,
-                               ChannelContact.forget_requested_at, ChannelContact.safety_check_at,
-                               ChannelContact.safety_check_kinds, ChannelContact.child_check_at)
-                        .where(ChannelContact.sender_id == sender_id)).first()
+        return state_in(s, sender_id, now)
+
+
+def state_in(s: Session, sender_id: str, now: Optional[datetime] = None) -> ContactState:
+    """:func:`state` read in the caller's session ``s`` (with other work of the same turn)."""
+    row = s.execute(select(ChannelContact.notice_at, ChannelContact.child_at,
+                           ChannelContact.forget_requested_at, ChannelContact.safety_check_at,
+                           ChannelContact.safety_check_kinds, ChannelContact.child_check_at)
+                    .where(ChannelContact.sender_id == sender_id)).first()
     if row is None:
         return ContactState()
     asked_child = row[5] is not None and (
