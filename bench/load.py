@@ -90,10 +90,13 @@ def summary(lat: List[float], errors: List[str], turns: int, took: float,
 
 
 async def user(client: httpx.AsyncClient, urls: List[str], stop: float, lat: List[float],
-               errors: List[str], counter: List[int]) -> None:
+               errors: List[str], counter: List[int], script: List[str] = SCRIPT,
+               token: str = REST_TOKEN) -> None:
+    """One virtual user over the REST channel: whole conversations of ``script``, each with
+    a fresh sender, every turn to the next of ``urls``, until ``stop``."""
     while time.monotonic() < stop:
         sender = f"load-{uuid.uuid4().hex[:12]}"
-        for text in SCRIPT:
+        for text in script:
             if time.monotonic() >= stop:
                 return
             url = urls[counter[0] % len(urls)]
@@ -102,7 +105,7 @@ async def user(client: httpx.AsyncClient, urls: List[str], stop: float, lat: Lis
             try:
                 resp = await client.post(f"{url}/webhooks/rest/webhook",
                                          json={"sender": sender, "message": text}, timeout=60,
-                                         headers={"Authorization": f"Bearer {REST_TOKEN}"})
+                                         headers={"Authorization": f"Bearer {token}"})
                 resp.raise_for_status()
                 body = " ".join(m.get("text") or "" for m in resp.json())
                 if not body or TROUBLE in body:

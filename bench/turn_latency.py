@@ -84,6 +84,14 @@ def measure(url: str, script: list, turns: int) -> list:
     return lat
 
 
+def by_step(lat: list, script: list) -> dict:
+    """Median latency of each message of the script (turn ``i`` is step ``i % len(script)``)."""
+    steps: dict = {}
+    for i, ms in enumerate(lat):
+        steps.setdefault(script[i % len(script)], []).append(ms)
+    return {text: round(statistics.median(v), 1) for text, v in steps.items()}
+
+
 def summary(lat: list) -> dict:
     s = sorted(lat)
     return {"turns": len(s), "median_ms": round(statistics.median(s), 1),
@@ -125,11 +133,15 @@ def start_ref(tmp: Path, ref: str):
     return start_navigator(tmp, tree, "ref")
 
 
-def start_bare(tmp: Path):
+def start_bare(tmp: Path, endpoints: str = ""):
+    """A bot made by ``rasa init`` (trained there), served by ``rasa run``; ``endpoints``:
+    the text of its endpoints.yml (default: as ``rasa init`` writes it, in-memory stores)."""
     bare = tmp / "bare"
     bare.mkdir()
     subprocess.run([str(BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(bare)],
                    cwd=tmp, env=env(), check=True, capture_output=True)
+    if endpoints:
+        (bare / "endpoints.yml").write_text(endpoints)
     port = free_port()
     proc = subprocess.Popen([str(BIN / "rasa"), "run", "--enable-api", "-i", "127.0.0.1", "-p",
                              str(port)], cwd=bare, env=env(),
@@ -162,7 +174,8 @@ def main() -> None:
                 proc, url = starter(tmp)
                 try:
                     measure(url, script, args.warmup)
-                    results[name] = summary(measure(url, script, args.turns))
+                    lat = measure(url, script, args.turns)
+                    results[name] = {**summary(lat), "by_step": by_step(lat, script)}
                 finally:
                     proc.terminate()
                     proc.wait(timeout=60)
@@ -180,6 +193,10 @@ def main() -> None:
     for name, r in results.items():
         print(f"| {name} | {r['turns']} | {r['median_ms']} | {r['p95_ms']} | {r['mean_ms']} | "
               f"{r['max_ms']} |")
+    for name, r in results.items():
+        print(f"\n{name}, median ms by message:")
+        for text, ms in r["by_step"].items():
+            print(f"  {ms:7.1f}  {text}")
     print(out["machine"], out["when"])
 
 
