@@ -18,7 +18,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore as RasaSQLTrackerStore
+from rasa.shared.core.events import SessionStarted
 from sqlalchemy.orm import sessionmaker
 
 from bot.db import make_engine
@@ -36,3 +38,18 @@ class SQLTrackerStore(RasaSQLTrackerStore):
             self.engine.dispose()
             self.engine = make_engine(url.render_as_string(hide_password=False))
             self.sessionmaker = sessionmaker(bind=self.engine)
+
+    def _event_query(self, session: Any, sender_id: str,
+                     fetch_events_from_all_sessions: bool) -> Any:
+        """Rasa's query for a conversation's stored events (``retrieve`` reads ``.data``,
+        ``save`` counts them), in two plain steps: the latest session start, then the
+        ``data`` column of the events from it on, in order."""
+        events = self.SQLEvent
+        query = session.query(events.data).filter(events.sender_id == sender_id)
+        if not fetch_events_from_all_sessions:
+            start = (session.query(sa.func.max(events.timestamp))
+                     .filter(events.sender_id == sender_id,
+                             events.type_name == SessionStarted.type_name).scalar())
+            if start is not None:
+                query = query.filter(events.timestamp >= start)
+        return query.order_by(events.id)
