@@ -122,3 +122,33 @@ def test_cached_response_schema_accepts_and_rejects_as_rasa_does():
                                                        "value": 1}], "responses": []})
     with pytest.raises(ValidationError):
         action._validate_action_result({"events": "not a list"})
+
+
+def test_per_event_kind_check_agrees_with_rasas_schema_event_by_event():
+    """The fast check (one event kind per event) accepts exactly what the whole schema does:
+    every kind of event Rasa's SDK sends, valid and broken, alone and mixed."""
+    from jsonschema import validators
+    from rasa.core.actions.action import RemoteAction
+
+    schema = RemoteAction.action_response_format_spec()
+    fast = resilience._per_event_kind(schema, validators.validator_for(schema))
+    assert fast is not None
+    good = [{"event": "slot", "name": "age", "value": 19, "timestamp": None},
+            {"event": "action", "name": "action_listen", "policy": None, "confidence": None},
+            {"event": "user", "text": "hi", "parse_data": {"intent": {"name": "greet",
+                                                                     "confidence": 0.9}}},
+            {"event": "bot", "text": "hello", "data": {"buttons": []}},
+            {"event": "active_loop", "name": "search_form"}, {"event": "session_started"},
+            {"event": "followup", "name": "search_form"}, {"event": "reset_slots"},
+            {"event": "reminder", "intent": "EXTERNAL_checkin", "date_time": "2026-12-07T10:00"},
+            {"event": "cancel_reminder", "name": "checkin-1"}, {"event": "restart"}]
+    bad = [{"event": "slot", "name": 3}, {"event": "slot"}, {"event": "nope"}, {"name": "x"},
+           {"event": "user", "parse_data": 5}, {"event": "entities"}, "slot", 7,
+           {"event": "action", "name": 5}, {"event": "slot", "name": "a", "value": 1,
+                                             "timestamp": "yesterday"}]
+    cases = ([{"events": [e]} for e in good + bad] + [{"events": good}, {"events": good + bad[:1]},
+             {"events": "x"}, {"responses": 3}, {"events": [], "responses": [{"text": "hi"}]},
+             {}, [], "x"])
+    whole = validators.validator_for(schema)(schema)
+    for case in cases:
+        assert fast(case) is whole.is_valid(case), case
