@@ -15,12 +15,16 @@ dialect: sqlite, db: PATH}`` (``navigator serve`` writes it; see app/endpoints.p
 """
 from __future__ import annotations
 
+import json
 import logging
-from typing import Any
+from functools import lru_cache
+from typing import Any, Dict, List, Optional, Type
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore as RasaSQLTrackerStore
-from rasa.shared.core.events import SessionStarted
+from rasa.shared.core.events import Event, SessionStarted
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.utils.common import all_subclasses
 from sqlalchemy.orm import sessionmaker
 
 from bot.db import make_engine
@@ -53,3 +57,38 @@ class SQLTrackerStore(RasaSQLTrackerStore):
             if start is not None:
                 query = query.filter(events.timestamp >= start)
         return query.order_by(events.id)
+
+    async def _retrieve(self, sender_id: str,
+                        fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
+        """Rasa's, with the stored events rebuilt through a table of event kinds made once
+        (Rasa's ``Event.resolve_by_type`` walks every subclass of ``Event`` for each event:
+        3 ms for 80 events)."""
+        with self.session_scope() as session:
+            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions).all()
+            stored = [json.loads(row.data) for row in rows]
+        if not self.domain or not stored:
+            return None
+        return DialogueStateTracker.from_events(sender_id, deserialise(stored),
+                                                self.domain.slots)
+
+
+@lru_cache(maxsize=1)
+def event_kinds() -> Dict[str, Type[Event]]:
+    """Event class by stored name, the first found as ``Event.resolve_by_type`` finds it."""
+    kinds: Dict[str, Type[Event]] = {}
+    for cls in all_subclasses(Event):
+        kinds.setdefault(cls.type_name, cls)
+    return kinds
+
+
+def deserialise(stored: List[Dict[str, Any]]) -> List[Event]:
+    """Rasa's ``deserialise_events`` (an unknown kind is left out, with a warning)."""
+    kinds, events = event_kinds(), []
+    for params in stored:
+        cls = kinds.get(params.get("event"))
+        event = cls._from_parameters(params) if cls is not None else None
+        if event is None:
+            logger.warning("a stored event of an unknown kind was left out")
+            continue
+        events.append(event)
+    return events
