@@ -15,10 +15,11 @@ dialect: sqlite, db: PATH}`` (``navigator serve`` writes it; see app/endpoints.p
 """
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 from functools import lru_cache
-from typing import Any, Dict, List, Optional, Type
+from typing import Any, Dict, Iterator, List, Optional, Type
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore as RasaSQLTrackerStore
@@ -45,18 +46,31 @@ class SQLTrackerStore(RasaSQLTrackerStore):
 
     def _event_query(self, session: Any, sender_id: str,
                      fetch_events_from_all_sessions: bool) -> Any:
-        """Rasa's query for a conversation's stored events (``retrieve`` reads ``.data``,
-        ``save`` counts them), in two plain steps: the latest session start, then the
-        ``data`` column of the events from it on, in order."""
+        """Rasa's query for a conversation's stored events (``retrieve`` reads ``.data``),
+        as the ``data`` column alone, the latest session start found by a scalar subquery
+        (Rasa's joins a derived table and loads whole rows)."""
         events = self.SQLEvent
         query = session.query(events.data).filter(events.sender_id == sender_id)
         if not fetch_events_from_all_sessions:
-            start = (session.query(sa.func.max(events.timestamp))
-                     .filter(events.sender_id == sender_id,
-                             events.type_name == SessionStarted.type_name).scalar())
-            if start is not None:
-                query = query.filter(events.timestamp >= start)
+            query = query.filter(self._in_latest_session(sender_id))
         return query.order_by(events.id)
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
+        """The tracker's events not stored yet: Rasa's, counting the stored ones in one
+        statement."""
+        events = self.SQLEvent
+        stored = session.query(sa.func.count(events.id)).filter(
+            events.sender_id == tracker.sender_id,
+            self._in_latest_session(tracker.sender_id)).scalar()
+        return itertools.islice(tracker.events, stored, len(tracker.events))
+
+    def _in_latest_session(self, sender_id: str) -> Any:
+        """Events from the sender's latest ``session_started`` on (all, if none)."""
+        events = self.SQLEvent
+        start = (sa.select(sa.func.max(events.timestamp))
+                 .where(events.sender_id == sender_id,
+                        events.type_name == SessionStarted.type_name).scalar_subquery())
+        return sa.or_(start.is_(None), events.timestamp >= start)
 
     async def _retrieve(self, sender_id: str,
                         fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
