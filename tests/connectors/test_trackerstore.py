@@ -102,3 +102,4 @@ def test_events_come_back_as_rasas_store_rebuilds_them(tmp_path):
     assert {type(e) for e in sent[1:]} <= {type(e) for e in ours.events}
     assert deserialise_events([e.as_dict() for e in ours.events]) == list(ours.events)
     assert ours.active_loop_name is None and ours.get_slot("age") == 19
+

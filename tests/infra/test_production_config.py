@@ -47,7 +47,8 @@ def test_production_stores_from_urls_without_writing_a_secret(tmp_path):
     broker = data["event_broker"]
     assert broker["type"] == "pika" and broker["queues"] == ["navigator_events"]
     assert broker["url"] == "amqp://mq.internal:5672/analytics" and broker["username"] == "events"
-    assert data["action_endpoint"] == {"url": "${ACTION_ENDPOINT_URL}"}
+    assert data["action_endpoint"] == {"url": "${ACTION_ENDPOINT_URL}",
+                                       "enable_selective_domain": True}
     assert secret_env(settings) == {"NAVIGATOR_TRACKER_DB_PASSWORD": "s3cr@t",
                                     "NAVIGATOR_REDIS_PASSWORD": "redispw",
                                     "NAVIGATOR_RABBITMQ_PASSWORD": "rabbitpw"}
@@ -139,3 +140,18 @@ def test_rest_token_reaches_the_servers_only_when_set(tmp_path):
     token = "r" * 32
     assert child_env(load_settings({**base, "NAVIGATOR_REST_TOKEN": token}))[
         "NAVIGATOR_REST_TOKEN"] == token
+
+
+def test_the_domain_goes_only_to_the_actions_that_read_it():
+    """endpoints.yml turns on Rasa's selective domain; these actions still get it."""
+    from rasa.shared.core.domain import Domain
+
+    from bot.settings import PROJECT_ROOT
+
+    endpoint = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text())["action_endpoint"]
+    assert endpoint["enable_selective_domain"] is True
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    needs = {name for name in domain.user_actions
+             if domain.does_custom_action_explicitly_need_domain(name)}
+    assert needs == {"action_session_start", "validate_search_form", "validate_checkin_form",
+                     "validate_rating_form", "validate_tip_form", "validate_safety_check_form"}
