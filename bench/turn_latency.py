@@ -45,6 +45,9 @@ NAV_SCRIPT = ["hi", "my dad threw me out, where do i go tonight", "Leeds", "19",
 NAV_SCRIPT_SAME_PATH = [NAV_SCRIPT[0], "got nowhere to live, can you help me find a place",
                         *NAV_SCRIPT[2:]]
 BARE_SCRIPT = ["hi", "I am sad", "yes", "bye"]
+# Crisis support's own speed (--crisis): a conversation that opens with a greeting, then says
+# it; every turn of it starts a fresh conversation, so each crisis is a first one.
+CRISIS_SCRIPT = ["hi", "i want to kill myself"]
 
 
 def free_port() -> int:
@@ -159,8 +162,11 @@ def main() -> None:
     ap.add_argument("--ref", help="also measure the navigator at this git commit")
     ap.add_argument("--same-path", action="store_true",
                     help="a second message that every version treats as a need (see above)")
+    ap.add_argument("--crisis", action="store_true",
+                    help="the navigator's script is CRISIS_SCRIPT; no bare bot")
     args = ap.parse_args()
     nav_script = NAV_SCRIPT_SAME_PATH if args.same_path else NAV_SCRIPT
+    nav_script = CRISIS_SCRIPT if args.crisis else nav_script
     results = {}
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
@@ -168,7 +174,8 @@ def main() -> None:
         if args.ref:
             bots.append((f"navigator at {args.ref}", lambda t: start_ref(t, args.ref),
                          nav_script))
-        bots.append(("bare rasa init", start_bare, BARE_SCRIPT))
+        if not args.crisis:
+            bots.append(("bare rasa init", start_bare, BARE_SCRIPT))
         try:
             for name, starter, script in bots:
                 proc, url = starter(tmp)
