@@ -2,7 +2,8 @@
 
 Each mode starts the navigator and, in the same way, a bare bot made by ``rasa init`` (Rasa's
 own example: DIET, TED, rules, no custom actions), then drives each with C concurrent virtual
-users for S seconds over the REST channel. Every user runs whole conversations with a fresh
+users for S seconds over the REST channel, in turns (``--rounds``: the bots alternate, so a
+shared machine's drifting speed weighs on both alike). Every user runs whole conversations with a fresh
 sender: the navigator's conversation is bench/load.py's SCRIPT (a need, place, age, more
 results, a detail, a second need, thanks); the bare bot's is what it was made to answer.
 
@@ -51,7 +52,8 @@ Started = Tuple[List[int], str, Callable[[], None]]  # (pids to measure, url, st
 
 async def drive(url: str, token: str, script: List[str], concurrency: int, seconds: float,
                 pids: List[int]) -> Dict:
-    """C users for ``seconds``; the row (bench/load.py's summary) plus the largest RSS."""
+    """C users for ``seconds``: their latencies (s), errors, the time taken and the largest
+    RSS of ``pids`` (with their children) sampled every 5 s."""
     lat: List[float] = []
     errors: List[str] = []
     rss: List[float] = []
@@ -66,7 +68,15 @@ async def drive(url: str, token: str, script: List[str], concurrency: int, secon
             await asyncio.wait([users], timeout=5)
         await users
         took = time.monotonic() - started
-    return {**summary(lat, errors, len(lat), took), "rss_mb": max(rss)}
+    return {"lat": lat, "errors": errors, "took": took, "rss_mb": max(rss)}
+
+
+def pooled(parts: List[Dict]) -> Dict:
+    """One row (bench/load.py's summary) over several measured rounds."""
+    lat = [x for p in parts for x in p["lat"]]
+    errors = [e for p in parts for e in p["errors"]]
+    row = summary(lat, errors, len(lat), sum(p["took"] for p in parts))
+    return {**row, "rounds": len(parts), "rss_mb": max(p["rss_mb"] for p in parts)}
 
 
 def _stop(proc: subprocess.Popen) -> Callable[[], None]:
@@ -137,19 +147,32 @@ def redis_url() -> str:
     return os.environ.get("NAVIGATOR_TEST_REDIS_URL", "redis://localhost:6379/0")
 
 
-def run_bot(name: str, starter: Callable[[Path, ExitStack], Started], script: List[str],
-            token: str, args: argparse.Namespace) -> List[Dict]:
+def run_mode(bots: List[Tuple[str, Callable[[Path, ExitStack], Started], List[str], str]],
+             args: argparse.Namespace) -> List[Dict]:
+    """Start every bot of one mode, then for each concurrency measure them in turns: ``rounds``
+    rounds of ``seconds / rounds`` each, the bots one after another in every round, so a
+    machine that slows down or speeds up during the run (a shared VM does) weighs on each bot
+    alike. A bot waits idle while another is measured. One row per bot and concurrency, over
+    all its rounds."""
     rows = []
     with tempfile.TemporaryDirectory() as d, ExitStack() as stack:
-        pids, url, stop = starter(Path(d), stack)
-        try:
+        running = []
+        for name, starter, script, token in bots:
+            tmp = Path(d) / f"bot{len(running)}"
+            tmp.mkdir()
+            pids, url, stop = starter(tmp, stack)
+            stack.callback(stop)
             asyncio.run(drive(url, token, script, 2, args.warmup, pids))
-            for c in args.concurrency:
-                row = asyncio.run(drive(url, token, script, c, args.seconds, pids))
-                rows.append({"bot": name, "concurrency": c, **row})
+            running.append((name, pids, url, script, token))
+        for c in args.concurrency:
+            parts: Dict[str, List[Dict]] = {name: [] for name, *_ in running}
+            for _ in range(args.rounds):
+                for name, pids, url, script, token in running:
+                    parts[name].append(asyncio.run(
+                        drive(url, token, script, c, args.seconds / args.rounds, pids)))
+            for name, _, _, _, _ in running:
+                rows.append({"bot": name, "concurrency": c, **pooled(parts[name])})
                 print(json.dumps(rows[-1]), flush=True)
-        finally:
-            stop()
     return rows
 
 
@@ -181,6 +204,8 @@ def main() -> int:
     ap.add_argument("--concurrency", type=int, nargs="+", default=[1, 10])
     ap.add_argument("--seconds", type=float, default=30)
     ap.add_argument("--warmup", type=float, default=5)
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="measure the bots in turns, this many rounds (see run_mode)")
     ap.add_argument("--ref", help="also the navigator at this git commit (embedded mode)")
     args = ap.parse_args()
     tl_model()
@@ -199,8 +224,7 @@ def main() -> int:
         else:
             bots = [("navigator", navigator_production, SCRIPT, CLUSTER_TOKEN),
                     ("bare rasa init", bare_production, BARE_SCRIPT, CLUSTER_TOKEN)]
-        result[mode] = [row for name, starter, script, token in bots
-                        for row in run_bot(name, starter, script, token, args)]
+        result[mode] = run_mode(bots, args)
     machine = (f"{platform.node()}, {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}"
                f", Python {platform.python_version()}")
     out = {"machine": machine, "argv": sys.argv[1:],
