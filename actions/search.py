@@ -102,9 +102,10 @@ class ValidateSearchForm(FormValidationAction):
     """Start a search from a stated need, and fill ``location`` and ``age`` from what the user
     says, validating both.
 
-    One call to the action server does what three did: the need rule runs the form straight
-    away (no separate action to set the needs), and this action asks the form's next question
-    itself (``next_requested_slot``), so Rasa's form finds no ``action_ask_*`` to call. Rasa
+    One call to the action server does what three or four did: the need rule runs the form
+    straight away (no separate action to set the needs), this action asks the form's next
+    question itself (``next_requested_slot``), so Rasa's form finds no ``action_ask_*`` to
+    call, and once every slot is filled it shows the results (no action after the form). Rasa
     calls it when the form starts (and again only if that call returned nothing) and after
     each answer; when it returns no slot for an answer the form is rejected, and its events,
     the question included, are dropped (the message goes to the other rules)."""
@@ -126,7 +127,12 @@ class ValidateSearchForm(FormValidationAction):
         # Seen by the extraction below (a place named with the need is not asked again), but
         # not among the slots rasa_sdk validates: they are this action's own events.
         tracker.slots.update({e["name"]: e["value"] for e in started})
-        return started + await super().run(dispatcher, tracker, domain)
+        events = started + await super().run(dispatcher, tracker, domain)
+        if any(e.get("name") == REQUESTED_SLOT and e.get("value") is None for e in events):
+            # Every slot is filled: the form ends here, with the results (rasa_sdk updated the
+            # tracker's slots with this call's values).
+            events += show_results(dispatcher, tracker)
+        return events
 
     async def extract_location(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> Dict[Text, Any]:
@@ -204,17 +210,6 @@ def ask(dispatcher: CollectingDispatcher, slot: str) -> None:
     question = ValidateSearchForm.QUESTIONS[slot]
     dispatcher.utter_message(text=question["text"], buttons=[button("Skip", "/skip")],
                              json_message=question.get("json_message"))
-
-
-class ActionSearchServices(Action):
-    """Show the best services for the most urgent need, and one each for the others."""
-
-    def name(self) -> Text:
-        return "action_search_services"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[Dict[Text, Any]]:
-        return show_results(dispatcher, tracker)
 
 
 def _ratings(nav, results, sms: bool) -> Dict[str, str]:
@@ -377,20 +372,29 @@ def show_detail(dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
         return None
     nav = get_navigator()
     lat, lon = slot_point(tracker)
-    services = [nav.service(sid, lat, lon) for sid in ids]
-    names = [svc.name if svc else "" for svc in services]
-    index = pick_result(text, names, entity)
-    if index is None or services[index] is None:
+    # "the second one", "3", "the last one": no names needed; a name: the names, not the
+    # services (only the one picked is loaded in full)
+    index = pick_result(text, [""] * len(ids), entity)
+    names: List[str] = []
+    if index is None:
+        found = nav.service_names(ids)
+        names = [found.get(sid, "") for sid in ids]
+        index = pick_result(text, names, entity)
+    service = nav.service(ids[index], lat, lon) if index is not None else None
+    if service is None:
+        if not names:
+            found = nav.service_names(ids)
+            names = [found.get(sid, "") for sid in ids]
         listing = "\n".join(f"{i + 1}. {n}" for i, n in enumerate(names) if n)
         dispatcher.utter_message(text=f"Which one do you mean?\n{listing}",
                                  buttons=detail_buttons(len(ids)))
         return None
     sms = on_sms(tracker)
     detail = render.detail_text_sms if sms else render.detail_text
-    text = detail(services[index]) + peer_voice(nav, services[index].id, sms)
+    text = detail(service) + peer_voice(nav, service.id, sms)
     dispatcher.utter_message(text=text, buttons=[button(
         "I'll try this one", f'/choose_service{{"result_number":"{index + 1}"}}')])
-    return services[index].id
+    return service.id
 
 
 def peer_voice(nav, service_id: str, sms: bool) -> str:

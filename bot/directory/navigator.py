@@ -10,8 +10,9 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
+from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from bot.db import session_factory
@@ -62,6 +63,14 @@ class Navigator:
         with self.sessions() as s:
             return search_mod.get_service(s, service_id, latitude, longitude,
                                           tz=self.settings.timezone)
+
+    def service_names(self, service_ids: Sequence[str]) -> Dict[str, str]:
+        """The names of these services (an unknown id is left out), without loading them."""
+        from bot.directory.models import Service
+
+        with self.sessions() as s:
+            return dict(s.execute(select(Service.id, Service.name)
+                                  .where(Service.id.in_(list(service_ids)))).all())
 
     def raise_alert(self, sender_key: str, categories: Tuple[str, ...],
                     urgency: str = "urgent") -> None:

@@ -29,6 +29,16 @@ def run(action, trk: Tracker, domain: Optional[dict] = None):
     return events, dispatcher.messages
 
 
+def results(trk: Tracker):
+    """The search results for the tracker's slots, as the search form shows them when it is
+    complete (actions.search.show_results); (events, dispatched messages)."""
+    from actions.search import show_results
+
+    dispatcher = CollectingDispatcher()
+    events = show_results(dispatcher, trk)
+    return events, dispatcher.messages
+
+
 def slots_of(events) -> Dict[str, Any]:
     return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 

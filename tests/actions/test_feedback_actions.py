@@ -12,7 +12,7 @@ from actions.feedback import (ActionAskRatingStars, ActionLeaveTip, ActionRateSe
                               ValidateTipForm)
 from bot.pathway import pathway
 from bot.feedback import reviews
-from tests.actions.helpers import run, slots_of, tracker
+from tests.actions.helpers import results, run, slots_of, tracker
 
 SENDER = "sms-feedback"
 
@@ -97,7 +97,7 @@ def test_a_tip_is_asked_for_and_held_for_moderation(navigator):
 
 
 def test_others_see_approved_words_and_the_average_from_three_ratings(navigator):
-    from actions.search import ActionSearchServices, ActionServiceDetail
+    from actions.search import ActionServiceDetail
     from bot.accounts import accounts
 
     sid = _service(navigator)
@@ -111,11 +111,11 @@ def test_others_see_approved_words_and_the_average_from_three_ratings(navigator)
         reviews.moderate(s, item.kind, item.id, item.text != "Rejected tip", worker)
     slots = {"location": "Leeds", "latitude": 53.7997, "longitude": -1.5492, "age": 19,
              "needs": ["food"], "current_need": "food"}
-    _, msgs = run(ActionSearchServices(), tracker("19", "inform", slots=slots))
+    _, msgs = results(tracker("19", "inform", slots=slots))
     assert "young people" not in msgs[0]["text"]  # one rating: no average yet
     reviews.rate(s, "yp-2", sid, 4)
     reviews.rate(s, "yp-3", sid, 3)
-    events, msgs = run(ActionSearchServices(), tracker("19", "inform", slots=slots))
+    events, msgs = results(tracker("19", "inform", slots=slots))
     assert "4.0★ from 3 young people" in msgs[0]["text"]
     ids = slots_of(events)["result_ids"]
     number = str(ids.index(sid) + 1)
@@ -125,5 +125,5 @@ def test_others_see_approved_words_and_the_average_from_three_ratings(navigator)
     assert "4.0★ from 3 young people" in text and '"They gave me a hot meal"' in text
     assert "Tip: Go before 11, it gets busy" in text and "Rejected tip" not in text
     assert msgs[0]["buttons"][0]["payload"] == f'/choose_service{{"result_number":"{number}"}}'
-    _, sms = run(ActionSearchServices(), tracker("19", "inform", slots=slots, channel="sms"))
+    _, sms = results(tracker("19", "inform", slots=slots, channel="sms"))
     assert "★" not in sms[0]["text"]

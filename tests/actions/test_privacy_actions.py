@@ -7,12 +7,12 @@ import asyncio
 
 import actions.privacy as privacy_mod
 import actions.search as search_mod
-from actions.search import ActionSearchServices, ValidateSearchForm
+from actions.search import ValidateSearchForm
 from bot.privacy import consent
 from bot.channels import contacts
 from bot.keys import Keys
 from rasa_sdk.executor import CollectingDispatcher
-from tests.actions.helpers import DOMAIN, run, slots_of, tracker
+from tests.actions.helpers import DOMAIN, results, slots_of, tracker
 from tests.bot.privacy.test_forget import find_traces
 
 SENDER = "rest-child"
@@ -33,13 +33,13 @@ def test_a_bare_12_to_the_age_question_is_checked_before_anything_is_deleted(
     assert st.child_check and not st.child
     assert find_traces(db_url, ["rest-child"])  # nothing deleted on one reading
     child = {"age": 12, "location": "Leeds", "needs": ["housing"], "current_need": "housing"}
-    events, said = run(ActionSearchServices(), tracker("12", "inform", slots=child,
+    events, said = results(tracker("12", "inform", slots=child,
                                                        sender=SENDER))
     assert events == [] and said == []  # no directory list while asked (or for a child)
     # They went on without confirming: the age is unknown, so it is asked again.
     consent.ask_child_check(navigator.sessions, SENDER, "sms", False)
     monkeypatch.setattr(search_mod, "get_navigator", lambda: navigator)
-    events, said = run(ActionSearchServices(), tracker("what", "inform", slots=child,
+    events, said = results(tracker("what", "inform", slots=child,
                                                        sender=SENDER))
     assert slots_of(events) == {"age": None} and said[0]["text"].startswith("How old are you?")
 

@@ -1,12 +1,12 @@
 """Search actions with real Tracker/CollectingDispatcher objects over a temporary DB."""
 
 from actions.safety import ActionCrisisSupport
-from actions.search import (ActionMoreResults, ActionSearchServices, ActionServiceDetail,
+from actions.search import (ActionMoreResults, ActionServiceDetail,
                             ActionUpdateSearch, ValidateSearchForm)
 from bot.safeguarding.models import SafeguardingAlert
 from sqlalchemy import select
 
-from tests.actions.helpers import run, slots_of, tracker
+from tests.actions.helpers import results, run, slots_of, tracker
 
 LEEDS = {"location": "Leeds", "latitude": 53.7997, "longitude": -1.5492}
 
@@ -80,8 +80,12 @@ def test_form_fills_place_with_coordinates(navigator):
     assert s["location"] == "Leeds" and abs(s["latitude"] - 53.8) < 0.1 and s["longitude"]
     assert s["requested_slot"] == "age" and msgs[0]["text"].startswith("How old are you?")
     events, msgs = run(ValidateSearchForm(), tracker("19", "inform", slots={
-        "requested_slot": "age", **LEEDS}, active_loop="search_form"))
-    assert slots_of(events)["requested_slot"] is None and not msgs  # done: nothing asked
+        "requested_slot": "age", "needs": ["housing"], "current_need": "housing", **LEEDS},
+        active_loop="search_form"))
+    # complete: nothing more is asked, and the same call shows the results
+    s = slots_of(events)
+    assert s["requested_slot"] is None and s["age"] == 19 and len(s["result_ids"]) == 3
+    assert [m["text"].split("\n")[0] for m in msgs] == ["Here's somewhere to stay help near Leeds:"]
 
 
 def test_form_unknown_place_asks_again(navigator):
@@ -120,7 +124,7 @@ def test_first_message_fills_both(navigator):
 def test_search_shows_three_nearest_age_eligible(navigator):
     trk = tracker("19", "inform", slots={**LEEDS, "age": 19, "needs": ["housing"],
                                          "current_need": "housing"})
-    events, msgs = run(ActionSearchServices(), trk)
+    events, msgs = results(trk)
     ids = slots_of(events)["result_ids"]
     assert len(ids) == 3
     text = msgs[0]["text"]
@@ -136,14 +140,14 @@ def test_search_shows_three_nearest_age_eligible(navigator):
 def test_search_adds_secondary_need(navigator):
     trk = tracker("x", "inform", slots={**LEEDS, "age": 19, "needs": ["housing", "money"],
                                         "current_need": "housing"})
-    _, msgs = run(ActionSearchServices(), trk)
+    _, msgs = results(trk)
     assert len(msgs) == 2 and "You also mentioned money" in msgs[1]["text"]
     assert msgs[1]["buttons"][0]["payload"] == "/need_money"
 
 
 def test_more_and_detail(navigator):
     base = {**LEEDS, "age": 19, "needs": ["housing"], "current_need": "housing"}
-    events, _ = run(ActionSearchServices(), tracker("x", "inform", slots=base))
+    events, _ = results(tracker("x", "inform", slots=base))
     first = slots_of(events)["result_ids"]
     events, msgs = run(ActionMoreResults(), tracker("more", "request_more",
                                                     slots={**base, "result_ids": first}))
@@ -155,6 +159,23 @@ def test_more_and_detail(navigator):
     assert msgs[0]["text"].startswith(second.name) and "Phone:" in msgs[0]["text"]
 
 
+def test_detail_by_name_or_not_understood(navigator):
+    base = {**LEEDS, "age": 19, "needs": ["housing"], "current_need": "housing"}
+    events, _ = results(tracker("x", "inform", slots=base))
+    ids = slots_of(events)["result_ids"]
+    names = navigator.service_names(ids + ["no-such-id"])
+    assert set(names) == set(ids)  # an unknown id is left out
+    third = names[ids[2]]
+    word = max((w for w in third.split() if len(w) >= 4
+                and not any(w in names[i] for i in ids[:2])), key=len)
+    events, msgs = run(ActionServiceDetail(), tracker(f"what about {word.lower()}", "ask_detail",
+                                                      slots={**base, "result_ids": ids}))
+    assert msgs[0]["text"].startswith(third) and slots_of(events)["last_detail"] == ids[2]
+    _, msgs = run(ActionServiceDetail(), tracker("no idea really", "ask_detail",
+                                                 slots={**base, "result_ids": ids}))
+    assert msgs[0]["text"].startswith("Which one do you mean?\n1. " + names[ids[0]])
+
+
 def test_detail_without_results(navigator):
     _, msgs = run(ActionServiceDetail(), tracker("the first one", "ask_detail"))
     assert "haven't shown you any services" in msgs[0]["text"]
@@ -162,7 +183,7 @@ def test_detail_without_results(navigator):
 
 def test_bare_number_after_results_is_detail(navigator):
     base = {**LEEDS, "age": 19, "needs": ["food"], "current_need": "food"}
-    events, _ = run(ActionSearchServices(), tracker("x", "inform", slots=base))
+    events, _ = results(tracker("x", "inform", slots=base))
     ids = slots_of(events)["result_ids"]
     _, msgs = run(ActionUpdateSearch(), tracker("2", "inform", slots={**base, "result_ids": ids}))
     assert msgs[0]["text"].startswith(navigator.service(ids[1]).name)
@@ -201,7 +222,7 @@ def test_a_short_or_unplaceable_message_is_still_asked_what_it_needs(navigator):
 def test_no_results_is_honest(navigator):
     trk = tracker("x", "inform", slots={"age": 99, "needs": ["lgbtq"], "current_need": "lgbtq",
                                         "location": "skipped"})
-    _, msgs = run(ActionSearchServices(), trk)
+    _, msgs = results(trk)
     assert "couldn't find" in msgs[0]["text"] and msgs[0]["buttons"]
 
 

@@ -1,9 +1,9 @@
 """Search actions pick compact texts for SMS: a result in about one segment."""
-from actions.search import ActionMoreResults, ActionSearchServices, ActionServiceDetail
+from actions.search import ActionMoreResults, ActionServiceDetail
 from bot.directory.render import short_address
 from bot.channels.smstext import is_gsm, segments, split_sms, to_gsm
 
-from tests.actions.helpers import run, slots_of, tracker
+from tests.actions.helpers import results, run, slots_of, tracker
 
 LEEDS = {"location": "Leeds", "latitude": 53.7997, "longitude": -1.5492}
 
@@ -11,7 +11,7 @@ LEEDS = {"location": "Leeds", "latitude": 53.7997, "longitude": -1.5492}
 def _search(channel):
     trk = tracker("19", "inform", slots={**LEEDS, "needs": ["housing", "money"],
                                          "current_need": "housing", "age": 19}, channel=channel)
-    return run(ActionSearchServices(), trk)
+    return results(trk)
 
 
 def test_sms_results_are_compact_one_segment_per_result(navigator):
