@@ -1,17 +1,21 @@
-"""Rasa's SQL tracker store, with the app database's engine settings on SQLite.
+"""Rasa's SQL tracker store for the embedded default (SQLite), made cheaper per turn.
 
-Rasa 3.6 creates its tracker store engine with SQLAlchemy 1.4's defaults, which for a SQLite
-file are a new connection for every transaction (no pool) and a rollback journal with a full
-disk sync at every commit: two commits and a reconnect on every turn, about a fifth of the Rasa
-server's time per turn in the embedded default (docs/benchmarks.md, "Issue 20").
-:class:`SQLTrackerStore` is Rasa's own store (same tables, same queries, same rows) whose SQLite
-engine is the app database's (:func:`bot.db.make_engine`): pooled connections, write-ahead
-logging, ``synchronous=NORMAL`` (a commit survives a crash of the process; only a power cut can
-lose the last few). Any other dialect (PostgreSQL in production) is left exactly as Rasa makes
-it, already pooled.
+Rasa 3.6's SQL store, on a SQLite file, costs about a fifth of the Rasa server's time per turn
+(docs/benchmarks.md, "Issue 20"): SQLAlchemy 1.4 opens a new connection for every transaction,
+each commit syncs a rollback journal to disk, reading a conversation joins a derived table and
+loads whole ORM rows, and each stored event's class is found by walking every ``Event``
+subclass. :class:`SQLTrackerStore` keeps Rasa's tables, rows and semantics (Rasa's own store
+reads what it writes, event for event: tests/connectors/test_trackerstore.py) and changes how:
 
-Load it from endpoints.yml: ``tracker_store: {type: connectors.trackerstore.SQLTrackerStore,
-dialect: sqlite, db: PATH}`` (``navigator serve`` writes it; see app/endpoints.py).
+* the app database's engine (:func:`bot.db.make_engine`): pooled connections, write-ahead
+  logging, ``synchronous=NORMAL`` (a commit survives a crash of the process; only a power cut
+  can lose the last few);
+* the events of the latest session read as the ``data`` column alone, the session start found
+  by a scalar subquery, and counted in one statement when saving;
+* events rebuilt through a table of event kinds made once.
+
+It is loaded only for SQLite (endpoints.yml; ``navigator serve`` writes it, see
+app/endpoints.py): PostgreSQL in production uses Rasa's store as it is.
 """
 from __future__ import annotations
 
