@@ -124,10 +124,17 @@ class ValidateSearchForm(FormValidationAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[Text, Any]]:
         started = await stated_needs(tracker)
+        mine = {e["name"]: e["value"] for e in started}
         # Seen by the extraction below (a place named with the need is not asked again), but
         # not among the slots rasa_sdk validates: they are this action's own events.
-        tracker.slots.update({e["name"]: e["value"] for e in started})
-        events = started + await super().run(dispatcher, tracker, domain)
+        tracker.slots.update(mine)
+        validated = await super().run(dispatcher, tracker, domain)
+        # When the form starts, Rasa passes the slots already filled (the place of an earlier
+        # search) for validation, and rasa_sdk returns them as they were: a place this
+        # message named wins over them.
+        events = started + [e for e in validated
+                            if not (e.get("event") == "slot" and e.get("name") in mine)]
+        tracker.slots.update(mine)
         if any(e.get("name") == REQUESTED_SLOT and e.get("value") is None for e in events):
             # Every slot is filled: the form ends here, with the results (rasa_sdk updated the
             # tracker's slots with this call's values).

@@ -51,6 +51,23 @@ def test_a_new_need_naming_another_place_moves_the_search_there(navigator):
     assert s.get("location", "Leeds") == "Leeds"
 
 
+def test_a_new_place_wins_over_the_remembered_one_rasa_passes_for_validation(navigator):
+    """As Rasa calls the form at its start after an earlier search: the slots already filled
+    come as candidates (SlotSet events after the message) and rasa_sdk returns them as they
+    were; the place this message names must win, in the slots and in the results."""
+    leeds = {"location": "Leeds", "latitude": 53.8, "longitude": -1.55, "age": 19}
+    trk = tracker("need food in sheffield", "need_food", slots=leeds, active_loop="search_form",
+                  channel="rest")
+    trk.events += [{"event": "slot", "name": name, "value": leeds[name]}
+                   for name in ("location", "age")]
+    events, msgs = run(ValidateSearchForm(), trk)
+    placed = [e["value"] for e in events if e.get("name") == "location"]
+    assert placed == ["Sheffield"]  # once, and not put back to Leeds
+    s = slots_of(events)
+    assert abs(s["latitude"] - 53.38) < 0.1 and s["requested_slot"] is None
+    assert msgs[0]["text"].startswith("Here's food help near Sheffield")
+
+
 def test_needs_are_set_once_per_message_and_only_for_a_stated_need(navigator):
     # an answer to the form's question is not a new search
     events, _ = run(ValidateSearchForm(), tracker("Leeds", "inform", slots={
