@@ -381,18 +381,19 @@ def show_detail(dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
     lat, lon = slot_point(tracker)
     # "the second one", "3", "the last one": no names needed; a name: the names, not the
     # services (only the one picked is loaded in full)
-    index = pick_result(text, [""] * len(ids), entity)
-    names: List[str] = []
-    if index is None:
+    def names() -> List[str]:
         found = nav.service_names(ids)
-        names = [found.get(sid, "") for sid in ids]
-        index = pick_result(text, names, entity)
+        return [found.get(sid, "") for sid in ids]
+
+    index = pick_result(text, [""] * len(ids), entity)
+    shown: List[str] = []
+    if index is None:
+        shown = names()
+        index = pick_result(text, shown, entity)
     service = nav.service(ids[index], lat, lon) if index is not None else None
     if service is None:
-        if not names:
-            found = nav.service_names(ids)
-            names = [found.get(sid, "") for sid in ids]
-        listing = "\n".join(f"{i + 1}. {n}" for i, n in enumerate(names) if n)
+        shown = shown or names()
+        listing = "\n".join(f"{i + 1}. {n}" for i, n in enumerate(shown) if n)
         dispatcher.utter_message(text=f"Which one do you mean?\n{listing}",
                                  buttons=detail_buttons(len(ids)))
         return None
